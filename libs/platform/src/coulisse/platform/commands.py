@@ -1,0 +1,129 @@
+"""Runs a command handler inside one unit of work, optionally behind an `Idempotency-Key`."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+
+from coulisse.platform import idempotency
+from coulisse.platform.errors import ProblemError
+from coulisse.platform.uow import UnitOfWork
+
+C = TypeVar("C")
+R = TypeVar("R")
+U = TypeVar("U", bound=UnitOfWork)
+
+Handler = Callable[[C, U], Awaitable[R]]
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    key: str
+    fingerprint: str
+
+
+async def _idempotency_key(
+    request: Request,
+    key: Annotated[
+        str | None, Header(alias="Idempotency-Key", max_length=idempotency.MAX_KEY_LENGTH)
+    ] = None,
+) -> IdempotencyKey | None:
+    if key is None:
+        return None
+    if not key.strip():
+        raise ProblemError(
+            422,
+            "Invalid input",
+            "Idempotency-Key must not be empty",
+            errors=[{"field": "header.Idempotency-Key", "message": "empty"}],
+        )
+    body = await request.body()
+    return IdempotencyKey(
+        key, idempotency.request_fingerprint(request.method, request.url.path, body)
+    )
+
+
+IdempotencyKeyDep = Annotated[IdempotencyKey | None, Depends(_idempotency_key)]
+
+
+def _replay(stored: idempotency.StoredResponse, key: IdempotencyKey) -> Response:
+    if stored.request_hash != key.fingerprint:
+        raise ProblemError(
+            422,
+            "Idempotency key reused",
+            "this Idempotency-Key was already used with a different request body",
+            errors=[{"field": "header.Idempotency-Key", "message": "reused with a different body"}],
+        )
+    return Response(
+        stored.body,
+        status_code=stored.status_code,
+        media_type="application/json",
+        headers={"Idempotent-Replayed": "true"},
+    )
+
+
+class CommandRunner(Generic[U]):
+    def __init__(self, uow_factory: Callable[[], U]) -> None:
+        self.uow_factory = uow_factory
+
+    async def run(self, handler: Callable[[C, U], Awaitable[R]], command: C) -> R:
+        uow = self.uow_factory()
+        async with uow:
+            result = await handler(command, uow)
+            await uow.commit()
+        return result
+
+    async def create(
+        self,
+        handler: Callable[[C, U], Awaitable[R]],
+        command: C,
+        *,
+        render: Callable[[R], BaseModel],
+        key: IdempotencyKey | None,
+        status_code: int = 201,
+    ) -> Response:
+        """A creating command: 201 with the rendered resource, replayed for the same key."""
+        if key is None:
+            result = await self.run(handler, command)
+            return _json(render(result), status_code)
+        for _ in range(2):
+            uow = self.uow_factory()
+            async with uow:
+                stored = await idempotency.find(uow.session, key.key)
+                if stored is not None:
+                    return _replay(stored, key)
+                result = await handler(command, uow)
+                response = _json(render(result), status_code)
+                await idempotency.store(
+                    uow.session,
+                    key.key,
+                    idempotency.StoredResponse(key.fingerprint, status_code, bytes(response.body)),
+                )
+                try:
+                    await uow.commit()
+                except IntegrityError:
+                    # Another request with the same key committed first: replay its answer.
+                    continue
+                return response
+        raise ProblemError(
+            409,
+            "Conflict with the current state",
+            "a request with this Idempotency-Key is in progress",
+        )
+
+
+def _json(model: BaseModel, status_code: int) -> Response:
+    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
+
+
+def runner_dependency(attribute: str = "commands") -> Callable[[Request], Any]:
+    def _runner(request: Request) -> Any:
+        return getattr(request.app.state, attribute)
+
+    return _runner

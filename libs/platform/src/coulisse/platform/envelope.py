@@ -1,0 +1,104 @@
+"""CloudEvents envelope: how an event payload becomes a Kafka record, and back."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from pydantic import ValidationError
+
+from coulisse.contracts.base import CloudEvent, EventPayload
+from coulisse.contracts.registry import EVENT_TYPES
+
+CONTENT_TYPE = CloudEvent.CONTENT_TYPE
+
+
+class MalformedEvent(ValueError):
+    """A record that is not a CloudEvent we can read: retrying it will never help."""
+
+
+@dataclass(frozen=True)
+class OutgoingEvent:
+    """An event ready for the outbox."""
+
+    event_id: UUID
+    topic: str
+    key: str
+    event_type: str
+    value: bytes
+    traceparent: str | None
+    time: datetime
+
+
+def build_envelope(
+    payload: EventPayload,
+    *,
+    service: str,
+    actor: str,
+    correlation_id: str | None,
+    traceparent: str | None,
+    event_id: UUID | None = None,
+    time: datetime | None = None,
+) -> OutgoingEvent:
+    event_id = event_id or uuid4()
+    time = time or datetime.now(UTC)
+    envelope = CloudEvent(
+        id=event_id,
+        source=f"/coulisse/{service}",
+        type=payload.TYPE,
+        subject=payload.subject,
+        time=time,
+        partitionkey=payload.partition_key,
+        traceparent=traceparent,
+        actor=actor,
+        # The first event of a flow starts it: its own id ties the rest together.
+        correlationid=correlation_id or str(event_id),
+        data=payload.model_dump(mode="json"),
+    )
+    value = envelope.model_dump_json(exclude_none=True).encode()
+    return OutgoingEvent(
+        event_id=event_id,
+        topic=payload.TOPIC,
+        key=payload.partition_key,
+        event_type=payload.TYPE,
+        value=value,
+        traceparent=traceparent,
+        time=time,
+    )
+
+
+@dataclass(frozen=True)
+class IncomingEvent:
+    """A consumed event: its envelope and, when its type is known, its typed payload."""
+
+    envelope: CloudEvent
+    payload: EventPayload | None
+
+    @property
+    def id(self) -> UUID:
+        return self.envelope.id
+
+    @property
+    def type(self) -> str:
+        return self.envelope.type
+
+
+def parse_record_value(value: bytes | None) -> IncomingEvent:
+    if not value:
+        raise MalformedEvent("empty record value")
+    try:
+        raw: Any = json.loads(value)
+        envelope = CloudEvent.model_validate(raw)
+    except (ValueError, ValidationError) as exc:
+        raise MalformedEvent(f"not a CloudEvents JSON document: {exc}") from exc
+    model = EVENT_TYPES.get(envelope.type)
+    if model is None:
+        return IncomingEvent(envelope=envelope, payload=None)
+    try:
+        payload = model.model_validate(envelope.data)
+    except ValidationError as exc:
+        raise MalformedEvent(f"{envelope.type} payload does not match its schema: {exc}") from exc
+    return IncomingEvent(envelope=envelope, payload=payload)

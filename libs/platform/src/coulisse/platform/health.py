@@ -1,0 +1,46 @@
+"""`/healthz` (the process answers) and `/readyz` (its database and Kafka answer)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+Check = Callable[[], Awaitable[None]]
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="The process is alive")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    summary="The database and Kafka are reachable",
+    responses={503: {"description": "not ready"}},
+)
+async def readyz(request: Request) -> JSONResponse:
+    checks: dict[str, Check] = request.app.state.readiness_checks
+    results: dict[str, str] = {}
+    failing: list[str] = []
+    for name, check in checks.items():
+        try:
+            await asyncio.wait_for(check(), timeout=3)
+            results[name] = "ok"
+        except Exception as exc:  # any failure means "not ready", named
+            results[name] = f"failing: {type(exc).__name__}: {exc}"[:300]
+            failing.append(name)
+    if failing:
+        body = {
+            "type": "https://coulisse.dev/problems/not-ready",
+            "title": "Not ready",
+            "status": 503,
+            "detail": f"unreachable: {', '.join(failing)}",
+            "checks": results,
+        }
+        return JSONResponse(body, status_code=503, media_type="application/problem+json")
+    return JSONResponse({"status": "ready", "checks": results})

@@ -1,0 +1,273 @@
+"""Inbox consumer: applies each consumed event exactly once, and never lets one block a partition.
+
+- The pair `(consumer, event_id)` is inserted in the same transaction as the effect, so a
+  redelivered event is a no-op.
+- Offsets are committed only after that transaction (FastStream `AckPolicy.NACK_ON_ERROR` with
+  manual commits): a crash before the commit means redelivery, never loss.
+- A batch is applied in one transaction for throughput; when one event of it fails, the batch is
+  replayed event by event with bounded retries, and an event that still fails goes to the consumer
+  group's dead-letter topic (with headers naming the error, the attempts and the source) so the
+  next one is processed.
+- Infrastructure failures (database or network down) are not the event's fault: they rewind the
+  partition and retry later instead of dead-lettering anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from coulisse.contracts.topics import dlq_topic
+from coulisse.platform.context import CausationContext, set_causation
+from coulisse.platform.envelope import IncomingEvent, MalformedEvent, parse_record_value
+from coulisse.platform.kafka import decode_headers
+from coulisse.platform.tables import inbox_table
+from coulisse.platform.uow import UnitOfWork
+
+log = logging.getLogger("coulisse.inbox")
+tracer = trace.get_tracer("coulisse.inbox")
+_propagator = TraceContextTextMapPropagator()
+
+EventHandler = Callable[[IncomingEvent, Any], Awaitable[None]]
+"""Applies one event inside an open unit of work; the consumer commits."""
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    consumer: str
+    record: ConsumerRecord[Any, Any]
+    event: IncomingEvent | None
+    error: str
+    attempts: int
+
+
+class InfrastructureUnavailable(Exception):
+    """Raised to rewind the partition: the event is fine, the database or network is not."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, IntegrityError):
+        return False
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, ConnectionError | OSError | TimeoutError)
+
+
+async def already_applied(
+    session: AsyncSession, consumer: str, event_ids: Sequence[UUID]
+) -> set[UUID]:
+    if not event_ids:
+        return set()
+    rows = await session.execute(
+        sa.select(inbox_table.c.event_id).where(
+            inbox_table.c.consumer == consumer, inbox_table.c.event_id.in_(list(event_ids))
+        )
+    )
+    return set(rows.scalars())
+
+
+async def record_applied(
+    session: AsyncSession, consumer: str, events: Sequence[IncomingEvent]
+) -> None:
+    if events:
+        now = datetime.now(UTC)
+        await session.execute(
+            sa.insert(inbox_table),
+            [
+                {"consumer": consumer, "event_id": e.id, "event_type": e.type, "processed_at": now}
+                for e in events
+            ],
+        )
+
+
+class InboxConsumer:
+    def __init__(
+        self,
+        *,
+        name: str,
+        service: str,
+        topics: Sequence[str],
+        uow_factory: Callable[[], UnitOfWork],
+        handlers: Mapping[str, EventHandler],
+        default_handler: EventHandler | None = None,
+        on_dead_letter: Callable[[DeadLetter], Awaitable[None]] | None = None,
+        max_attempts: int = 3,
+        retry_wait: float = 0.2,
+    ) -> None:
+        self.name = name
+        self.service = service
+        self.topics = list(topics)
+        self._uow_factory = uow_factory
+        self._handlers = dict(handlers)
+        self._default_handler = default_handler
+        self._on_dead_letter = on_dead_letter
+        self._max_attempts = max_attempts
+        self._retry_wait = retry_wait
+        self._broker: KafkaBroker | None = None
+        self.applied_count = 0
+        self.dead_lettered_count = 0
+
+    def subscribe(self, broker: KafkaBroker, *, batch_size: int = 500) -> None:
+        self._broker = broker
+
+        async def _raw_records(message: Any) -> Any:
+            # Keep the records as they are: decoding is ours, so a malformed value is dead-lettered
+            # instead of failing inside the framework and rewinding forever.
+            return message.raw_message
+
+        @broker.subscriber(
+            *self.topics,
+            group_id=self.name,
+            batch=True,
+            max_records=batch_size,
+            batch_timeout_ms=50,
+            auto_offset_reset="earliest",
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+            decoder=_raw_records,
+        )
+        async def consume(records: Any, message: KafkaMessage) -> None:
+            batch = records if isinstance(records, tuple | list) else (records,)
+            try:
+                await self.process(batch)
+            except InfrastructureUnavailable:
+                await asyncio.sleep(1)  # rewound by the nack: back off before redelivery
+                raise
+
+    async def process(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
+        parsed: list[tuple[ConsumerRecord[Any, Any], IncomingEvent]] = []
+        for record in records:
+            try:
+                parsed.append((record, parse_record_value(record.value)))
+            except MalformedEvent as exc:
+                await self._dead_letter(DeadLetter(self.name, record, None, str(exc), attempts=1))
+        if not parsed:
+            return
+        try:
+            await self._apply(parsed)
+            return
+        except Exception as exc:
+            if is_transient(exc):
+                log.warning("consumer %s: infrastructure unavailable: %s", self.name, exc)
+                raise InfrastructureUnavailable(str(exc)) from exc
+            if len(parsed) == 1:
+                pass  # retried below
+            else:
+                log.info("consumer %s: batch failed (%s); applying one by one", self.name, exc)
+        for item in parsed:
+            await self._apply_with_retries(item)
+
+    async def _apply_with_retries(
+        self, item: tuple[ConsumerRecord[Any, Any], IncomingEvent]
+    ) -> None:
+        record, event = item
+        attempts = 0
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(self._max_attempts),
+                wait=wait_exponential(multiplier=self._retry_wait, max=5),
+                retry=retry_if_exception(lambda e: not is_transient(e)),
+                reraise=True,
+            ):
+                with attempt:
+                    attempts += 1
+                    await self._apply([item])
+        except Exception as exc:
+            if is_transient(exc):
+                raise InfrastructureUnavailable(str(exc)) from exc
+            log.error(
+                "consumer %s: %s %s failed %d times: %s",
+                self.name,
+                event.type,
+                event.id,
+                attempts,
+                exc,
+            )
+            await self._dead_letter(
+                DeadLetter(self.name, record, event, f"{type(exc).__name__}: {exc}", attempts)
+            )
+
+    async def _apply(self, items: Sequence[tuple[ConsumerRecord[Any, Any], IncomingEvent]]) -> None:
+        uow = self._uow_factory()
+        async with uow:
+            seen = await already_applied(uow.session, self.name, [event.id for _, event in items])
+            fresh: list[IncomingEvent] = []
+            for record, event in items:
+                if event.id in seen or any(event.id == f.id for f in fresh):
+                    continue  # a redelivery: its effect is already committed
+                await self._apply_one(record, event, uow)
+                fresh.append(event)
+            await record_applied(uow.session, self.name, fresh)
+            await uow.commit()
+        self.applied_count += len(fresh)
+
+    async def _apply_one(
+        self, record: ConsumerRecord[Any, Any], event: IncomingEvent, uow: UnitOfWork
+    ) -> None:
+        handler = self._handlers.get(event.type, self._default_handler)
+        parent = _propagator.extract(decode_headers(record.headers))
+        with tracer.start_as_current_span(
+            f"{record.topic} process",
+            context=parent,
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.destination.name": record.topic,
+                "messaging.consumer.group.name": self.name,
+                "messaging.message.id": str(event.id),
+                "coulisse.event_type": event.type,
+            },
+        ) as span:
+            set_causation(
+                CausationContext(
+                    actor=f"system:{self.service}", correlation_id=event.envelope.correlationid
+                )
+            )
+            if handler is None:
+                return
+            try:
+                await handler(event, uow)
+            except Exception as exc:
+                span.record_exception(exc)
+                span.set_status(Status(StatusCode.ERROR, str(exc)))
+                raise
+
+    async def _dead_letter(self, letter: DeadLetter) -> None:
+        if self._on_dead_letter is not None:
+            await self._on_dead_letter(letter)
+        record = letter.record
+        headers = decode_headers(record.headers)
+        headers.update(
+            {
+                "dlq-error": letter.error[:2000],
+                "dlq-attempts": str(letter.attempts),
+                "dlq-consumer": letter.consumer,
+                "dlq-source-topic": record.topic,
+                "dlq-source-partition": str(record.partition),
+                "dlq-source-offset": str(record.offset),
+                "dlq-failed-at": datetime.now(UTC).isoformat(),
+            }
+        )
+        assert self._broker is not None, "subscribe() first"
+        await self._broker.publish(
+            record.value or b"", topic=dlq_topic(self.name), key=record.key, headers=headers
+        )
+        self.dead_lettered_count += 1

@@ -1,0 +1,248 @@
+"""One service process: HTTP API, outbox relay and inbox consumers, wired the same way everywhere.
+
+`python -m coulisse.<service>` serves; `... migrate` applies the service's Alembic migrations.
+`COULISSE_ROLES` (api, relay, consumers) chooses what this process runs, so each part can be
+deployed and scaled on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import typer
+import uvicorn
+from aiokafka.admin import AIOKafkaAdminClient
+from fastapi import APIRouter, FastAPI, Request, Response
+from faststream.kafka import KafkaBroker
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from coulisse.platform import db
+from coulisse.platform.auth import TokenVerifier
+from coulisse.platform.commands import CommandRunner
+from coulisse.platform.errors import install_problem_handlers, problem
+from coulisse.platform.health import router as health_router
+from coulisse.platform.inbox import InboxConsumer
+from coulisse.platform.kafka import idempotent_producer
+from coulisse.platform.migrations import upgrade
+from coulisse.platform.relay import OutboxRelay
+from coulisse.platform.settings import ServiceSettings
+from coulisse.platform.telemetry import current_trace_id, setup_logging, setup_tracing
+from coulisse.platform.uow import UnitOfWork
+
+log = logging.getLogger("coulisse.service")
+
+UowFactoryBuilder = Callable[
+    [async_sessionmaker[AsyncSession], ServiceSettings], Callable[[], UnitOfWork]
+]
+ConsumersBuilder = Callable[["Runtime"], Sequence[InboxConsumer]]
+
+
+@dataclass
+class ServiceDefinition:
+    """What a service contributes; everything else is the platform's."""
+
+    name: str
+    title: str
+    description: str
+    settings_type: type[ServiceSettings]
+    routers: Sequence[APIRouter]
+    uow_builder: UowFactoryBuilder
+    alembic_ini: Path
+    consumers: ConsumersBuilder | None = None
+    version: str = "0.1.0"
+    openapi_tags: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Runtime:
+    """The wired objects of a running service, shared by its routes and consumers."""
+
+    definition: ServiceDefinition
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    uow_factory: Callable[[], UnitOfWork]
+    commands: CommandRunner[Any]
+    broker: KafkaBroker
+    relay: OutboxRelay | None = None
+    relay_task: asyncio.Task[None] | None = None
+    relay_producer: Any = None
+    consumers: list[InboxConsumer] = field(default_factory=list)
+
+
+def load_settings(definition: ServiceDefinition) -> ServiceSettings:
+    settings = definition.settings_type()
+    settings.service_name = definition.name
+    return settings
+
+
+def create_app(definition: ServiceDefinition, settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or load_settings(definition)
+    setup_tracing(definition.name, settings.otlp_endpoint)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await start_runtime(definition, settings)
+        app.state.runtime = runtime
+        app.state.commands = runtime.commands
+        app.state.readiness_checks = readiness_checks(runtime)
+        try:
+            yield
+        finally:
+            await stop_runtime(runtime)
+
+    app = FastAPI(
+        title=definition.title,
+        description=definition.description,
+        version=definition.version,
+        lifespan=lifespan,
+        openapi_tags=definition.openapi_tags or None,
+    )
+    app.state.settings = settings
+    app.state.token_verifier = TokenVerifier(settings)
+    install_problem_handlers(app)
+    install_middlewares(app, settings)
+    app.include_router(health_router)
+    for router in definition.routers:
+        app.include_router(router)
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
+    return app
+
+
+def install_middlewares(app: FastAPI, settings: ServiceSettings) -> None:
+    @app.middleware("http")
+    async def limits_and_trace(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > settings.max_body_bytes):
+            return problem(
+                413, "Payload too large", f"the body exceeds {settings.max_body_bytes} bytes"
+            )
+        response = await call_next(request)
+        trace_id = current_trace_id()
+        if trace_id:
+            response.headers["X-Trace-Id"] = trace_id
+        return response
+
+
+async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> Runtime:
+    engine = db.create_engine(settings.effective_database_url)
+    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)
+    sessions = db.session_factory(engine)
+    uow_factory = definition.uow_builder(sessions, settings)
+    broker = KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=f"coulisse-{definition.name}",
+        enable_idempotence=True,
+        logger=None,
+    )
+    runtime = Runtime(
+        definition=definition,
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        uow_factory=uow_factory,
+        commands=CommandRunner(uow_factory),
+        broker=broker,
+    )
+    if settings.has_role("consumers") and definition.consumers is not None:
+        runtime.consumers = list(definition.consumers(runtime))
+        for consumer in runtime.consumers:
+            consumer.subscribe(broker, batch_size=settings.consumer_batch_size)
+    if runtime.consumers:
+        await broker.start()
+    if settings.has_role("relay"):
+        producer = idempotent_producer(
+            settings.kafka_bootstrap_servers, client_id=f"coulisse-{definition.name}-relay"
+        )
+        await producer.start()
+        runtime.relay = OutboxRelay(
+            engine, producer, service=definition.name, batch_size=settings.relay_batch_size
+        )
+        runtime.relay_producer = producer
+        runtime.relay_task = asyncio.create_task(runtime.relay.run(), name="outbox-relay")
+    return runtime
+
+
+async def stop_runtime(runtime: Runtime) -> None:
+    if runtime.relay_task is not None:
+        runtime.relay_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await runtime.relay_task
+        await runtime.relay_producer.stop()
+    if runtime.consumers:
+        await runtime.broker.stop()
+    await runtime.engine.dispose()
+
+
+def readiness_checks(runtime: Runtime) -> dict[str, Callable[[], Awaitable[None]]]:
+    async def database() -> None:
+        await db.ping(runtime.engine)
+
+    async def kafka() -> None:
+        admin = AIOKafkaAdminClient(
+            bootstrap_servers=runtime.settings.kafka_bootstrap_servers, request_timeout_ms=2500
+        )
+        await admin.start()
+        try:
+            await admin.describe_cluster()
+        finally:
+            await admin.close()
+
+    return {"database": database, "kafka": kafka}
+
+
+async def _run_workers(definition: ServiceDefinition, settings: ServiceSettings) -> None:
+    """A process without the HTTP role: relay and/or consumers until SIGTERM."""
+    runtime = await start_runtime(definition, settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await stop_runtime(runtime)
+
+
+def main(definition: ServiceDefinition) -> None:
+    """Entry point of `python -m coulisse.<service>`."""
+    cli = typer.Typer(add_completion=False, help=f"The {definition.name} service of Coulisse.")
+
+    @cli.command()
+    def serve() -> None:
+        """Serve the HTTP API, the outbox relay and the consumers (see COULISSE_ROLES)."""
+        settings = load_settings(definition)
+        setup_logging(definition.name, settings.log_level)
+        if not settings.has_role("api"):
+            setup_tracing(definition.name, settings.otlp_endpoint)
+            asyncio.run(_run_workers(definition, settings))
+            return
+        app = create_app(definition, settings)
+        uvicorn.run(
+            app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
+        )
+
+    @cli.command()
+    def migrate() -> None:
+        """Apply the service's database migrations (Alembic upgrade head)."""
+        settings = load_settings(definition)
+        upgrade(definition.alembic_ini, settings.effective_database_url)
+        typer.echo(f"{definition.name}: database migrated")
+
+    @cli.callback(invoke_without_command=True)
+    def default(ctx: typer.Context) -> None:
+        if ctx.invoked_subcommand is None:
+            serve()
+
+    cli()

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import time
+
+import jwt
+import pytest
+
+from coulisse.platform.auth import AuthError, TokenVerifier, mint_token
+from coulisse.platform.settings import LOCAL_DEV_SECRET, ServiceSettings
+
+SECRET = "a-test-secret-that-is-long-enough-123456"
+
+
+def verifier() -> TokenVerifier:
+    return TokenVerifier(ServiceSettings(COULISSE_JWT_SECRET=SECRET))  # type: ignore[call-arg]
+
+
+def test_minted_token_carries_sub_and_scopes() -> None:
+    principal = verifier().verify(mint_token(SECRET, "agent-7", ["customers:read", "billing:read"]))
+    assert principal.sub == "agent-7"
+    assert principal.scopes == {"customers:read", "billing:read"}
+
+
+def test_unknown_scope_cannot_be_minted() -> None:
+    with pytest.raises(ValueError):
+        mint_token(SECRET, "x", ["customers:delete"])
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        jwt.encode(
+            {"sub": "x", "scope": "customers:read", "exp": int(time.time()) - 10},
+            SECRET,
+            algorithm="HS256",
+        ),
+        jwt.encode(
+            {"sub": "x", "scope": "customers:read", "exp": int(time.time()) + 60},
+            "wrong-secret-wrong-secret-wrong!!",
+            algorithm="HS256",
+        ),
+        jwt.encode(
+            {"sub": "x", "scope": "customers:read", "exp": int(time.time()) + 60},
+            None,
+            algorithm="none",
+        ),
+        jwt.encode(
+            {"scope": "customers:read", "exp": int(time.time()) + 60}, SECRET, algorithm="HS256"
+        ),
+        "not-a-jwt",
+    ],
+    ids=["expired", "bad-signature", "alg-none", "no-sub", "garbage"],
+)
+def test_bad_tokens_are_refused(token: str) -> None:
+    with pytest.raises(AuthError):
+        verifier().verify(token)
+
+
+def test_production_refuses_the_local_secret() -> None:
+    with pytest.raises(ValueError, match="local development secret"):
+        ServiceSettings(COULISSE_ENV="production", COULISSE_JWT_SECRET=LOCAL_DEV_SECRET)  # type: ignore[call-arg]
+    ServiceSettings(COULISSE_ENV="production", COULISSE_JWT_SECRET=SECRET)  # type: ignore[call-arg]
+    ServiceSettings(COULISSE_ENV="production", COULISSE_JWKS_URL="https://idp.example/jwks")  # type: ignore[call-arg]

@@ -1,0 +1,173 @@
+"""Repositories: load and save aggregates; every aggregate they hand out is tracked by the unit of work."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from coulisse.contracts.customer import Address
+from coulisse.platform.repository import Repository, aware
+
+from ..domain.customers import Customer, Profile
+from ..domain.requests import CustomerRequest
+from .tables import counters, customer_requests, customers
+
+
+class CustomerRepository(Repository):
+    async def next_account_sequence(self) -> int:
+        result = await self.session.execute(
+            sa.update(counters)
+            .where(counters.c.name == "account_number")
+            .values(value=counters.c.value + 1)
+            .returning(counters.c.value)
+        )
+        value = result.scalar_one_or_none()
+        if value is None:
+            await self.session.execute(sa.insert(counters).values(name="account_number", value=1))
+            return 1
+        return int(value)
+
+    async def add(self, customer: Customer) -> None:
+        await self.session.execute(
+            sa.insert(customers).values(id=customer.id, **self._values(customer))
+        )
+        self.track(customer)
+
+    async def get(self, customer_id: UUID) -> Customer | None:
+        row = (
+            (await self.session.execute(sa.select(customers).where(customers.c.id == customer_id)))
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        customer = self.from_row(row)
+        self.track(customer)
+        return customer
+
+    async def save(self, customer: Customer) -> None:
+        await self.save_versioned(customers, customer.id, customer.version, self._values(customer))
+
+    @staticmethod
+    def _values(customer: Customer) -> dict[str, Any]:
+        profile = customer.profile
+        return {
+            "account_number": customer.account_number,
+            "kind": customer.kind,
+            "status": customer.status,
+            "display_name": profile.display_name,
+            "email": profile.email,
+            "phone": profile.phone,
+            "country": profile.country,
+            "vat_number": profile.vat_number,
+            "siren": profile.siren,
+            "payment_terms_days": profile.payment_terms_days,
+            "address": profile.address.model_dump(mode="json") if profile.address else None,
+            "created_at": customer.created_at,
+            "updated_at": customer.updated_at,
+            "erased_at": customer.erased_at,
+            "version": customer.version,
+        }
+
+    @staticmethod
+    def from_row(row: Any) -> Customer:
+        return Customer(
+            id=row["id"],
+            account_number=row["account_number"],
+            kind=row["kind"],
+            status=row["status"],
+            profile=Profile(
+                display_name=row["display_name"],
+                email=row["email"],
+                phone=row["phone"],
+                country=row["country"],
+                vat_number=row["vat_number"],
+                siren=row["siren"],
+                payment_terms_days=row["payment_terms_days"],
+                address=Address.model_validate(row["address"]) if row["address"] else None,
+            ),
+            created_at=aware(row["created_at"]) or datetime.now(UTC),
+            updated_at=aware(row["updated_at"]) or datetime.now(UTC),
+            erased_at=aware(row["erased_at"]),
+            version=row["version"],
+        )
+
+
+class RequestRepository(Repository):
+    async def add(self, request: CustomerRequest) -> None:
+        await self.session.execute(
+            sa.insert(customer_requests).values(id=request.id, **self._values(request))
+        )
+        self.track(request)
+
+    async def get(self, request_id: UUID) -> CustomerRequest | None:
+        row = (
+            (
+                await self.session.execute(
+                    sa.select(customer_requests).where(customer_requests.c.id == request_id)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            return None
+        request = self.from_row(row)
+        self.track(request)
+        return request
+
+    async def for_customer(self, customer_id: UUID) -> list[CustomerRequest]:
+        rows = (
+            await self.session.execute(
+                sa.select(customer_requests).where(customer_requests.c.customer_id == customer_id)
+            )
+        ).mappings()
+        found = [self.from_row(row) for row in rows]
+        for request in found:
+            self.track(request)
+        return found
+
+    async def save(self, request: CustomerRequest) -> None:
+        await self.save_versioned(
+            customer_requests, request.id, request.version, self._values(request)
+        )
+
+    @staticmethod
+    def _values(request: CustomerRequest) -> dict[str, Any]:
+        return {
+            "customer_id": request.customer_id,
+            "category": request.category,
+            "subject": request.subject,
+            "description": request.description,
+            "invoice_id": request.invoice_id,
+            "channel": request.channel,
+            "status": request.status,
+            "resolution": request.resolution,
+            "opened_at": request.opened_at,
+            "due_at": request.due_at,
+            "closed_at": request.closed_at,
+            "updated_at": request.updated_at,
+            "version": request.version,
+        }
+
+    @staticmethod
+    def from_row(row: Any) -> CustomerRequest:
+        return CustomerRequest(
+            id=row["id"],
+            customer_id=row["customer_id"],
+            category=row["category"],
+            subject=row["subject"],
+            description=row["description"],
+            invoice_id=row["invoice_id"],
+            channel=row["channel"],
+            status=row["status"],
+            resolution=row["resolution"],
+            opened_at=aware(row["opened_at"]) or datetime.now(UTC),
+            due_at=aware(row["due_at"]) or datetime.now(UTC),
+            closed_at=aware(row["closed_at"]),
+            updated_at=aware(row["updated_at"]) or datetime.now(UTC),
+            version=row["version"],
+        )

@@ -1,0 +1,166 @@
+"""The customer aggregate: who we sell to, and the right to be forgotten."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Literal
+from uuid import UUID, uuid4
+
+from coulisse.contracts.customer import Address, CustomerErased, CustomerRegistered, CustomerUpdated
+from coulisse.platform.domain import Aggregate, Conflict, InvalidInput
+
+from .identifiers import ISO_COUNTRIES, is_valid_siren, is_valid_vat_number
+
+CustomerKind = Literal["person", "company"]
+CustomerStatus = Literal["active", "erased"]
+
+UPDATABLE_FIELDS = (
+    "display_name",
+    "email",
+    "phone",
+    "country",
+    "vat_number",
+    "siren",
+    "payment_terms_days",
+    "address",
+)
+MAX_PAYMENT_TERMS_DAYS = 60  # French law (LME) caps payment terms at 60 days from the invoice date
+
+
+def format_account_number(sequence: int) -> str:
+    """The customer's auxiliary account code: C000042. Never reused, even after erasure."""
+    return f"C{sequence:06d}"
+
+
+@dataclass
+class Profile:
+    """The editable facts about a customer."""
+
+    display_name: str
+    email: str
+    country: str
+    phone: str | None = None
+    vat_number: str | None = None
+    siren: str | None = None
+    payment_terms_days: int = 30
+    address: Address | None = None
+
+    def check(self) -> None:
+        if self.country not in ISO_COUNTRIES:
+            raise InvalidInput(
+                f"{self.country!r} is not an ISO 3166 alpha-2 country code", field="country"
+            )
+        if self.address is not None and self.address.country not in ISO_COUNTRIES:
+            raise InvalidInput(
+                f"{self.address.country!r} is not an ISO 3166 alpha-2 country code",
+                field="address.country",
+            )
+        if self.siren is not None and not is_valid_siren(self.siren):
+            raise InvalidInput("the SIREN must be 9 digits with a valid check digit", field="siren")
+        if self.vat_number is not None and not is_valid_vat_number(self.vat_number, self.siren):
+            raise InvalidInput(
+                "the VAT number is malformed or does not match the SIREN", field="vat_number"
+            )
+        if not 0 <= self.payment_terms_days <= MAX_PAYMENT_TERMS_DAYS:
+            raise InvalidInput(
+                f"payment terms must be between 0 and {MAX_PAYMENT_TERMS_DAYS} days",
+                field="payment_terms_days",
+            )
+
+
+@dataclass
+class Customer(Aggregate):
+    id: UUID
+    account_number: str
+    kind: CustomerKind
+    profile: Profile
+    status: CustomerStatus = "active"
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    erased_at: datetime | None = None
+    version: int = 1
+
+    @classmethod
+    def register(cls, *, account_sequence: int, kind: CustomerKind, profile: Profile) -> Customer:
+        profile.check()
+        if kind == "person" and profile.siren is not None:
+            raise InvalidInput("a person has no SIREN; register a company instead", field="siren")
+        customer = cls(
+            id=uuid4(),
+            account_number=format_account_number(account_sequence),
+            kind=kind,
+            profile=profile,
+        )
+        customer.record(
+            CustomerRegistered(
+                customer_id=customer.id,
+                account_number=customer.account_number,
+                kind=kind,
+                display_name=profile.display_name,
+                email=profile.email,
+                phone=profile.phone,
+                country=profile.country,
+                vat_number=profile.vat_number,
+                siren=profile.siren,
+                payment_terms_days=profile.payment_terms_days,
+                address=profile.address,
+            )
+        )
+        return customer
+
+    def update(self, changes: dict[str, Any]) -> list[str]:
+        """Applies the given fields; returns the names of those that really changed."""
+        self._ensure_active()
+        unknown = set(changes) - set(UPDATABLE_FIELDS)
+        if unknown:
+            raise InvalidInput(
+                f"cannot update {', '.join(sorted(unknown))}", field=sorted(unknown)[0]
+            )
+        if self.kind == "person" and changes.get("siren") is not None:
+            raise InvalidInput("a person has no SIREN", field="siren")
+        candidate = replace(self.profile, **changes)
+        candidate.check()
+        changed = [
+            name
+            for name in UPDATABLE_FIELDS
+            if getattr(candidate, name) != getattr(self.profile, name)
+        ]
+        if not changed:
+            return []
+        self.profile = candidate
+        self._touch()
+        self.record(
+            CustomerUpdated(
+                customer_id=self.id,
+                changed=changed,
+                **{name: getattr(candidate, name) for name in changed},
+            )
+        )
+        return changed
+
+    def erase(self) -> None:
+        """GDPR erasure: personal data is pseudonymised here; the books keep what the law requires."""
+        if self.status == "erased":
+            raise Conflict("this customer has already been erased")
+        self.profile = Profile(
+            display_name=f"Erased customer {self.account_number}",
+            email=f"erased-{self.id}@invalid.example",
+            country=self.profile.country,
+            payment_terms_days=self.profile.payment_terms_days,
+            # A company's legal identifiers are not personal data and the books need them.
+            siren=self.profile.siren if self.kind == "company" else None,
+            vat_number=self.profile.vat_number if self.kind == "company" else None,
+        )
+        self.status = "erased"
+        self.erased_at = datetime.now(UTC)
+        self._touch()
+        self.record(CustomerErased(customer_id=self.id, account_number=self.account_number))
+
+    def _ensure_active(self) -> None:
+        if self.status == "erased":
+            raise Conflict("this customer has been erased; their data can no longer change")
+
+    def _touch(self) -> None:
+        self.updated_at = datetime.now(UTC)
+        self.version += 1
