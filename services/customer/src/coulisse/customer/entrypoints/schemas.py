@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import EmailStr, Field, StringConstraints
+from pydantic import EmailStr, Field, StrictInt, StringConstraints
 
 from coulisse.contracts.customer import Address
 from coulisse.platform.api import RequestModel, ResponseModel
@@ -21,7 +21,7 @@ Siren = Annotated[str, StringConstraints(pattern=r"^[0-9]{9}$")]
 VatNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[0-9A-Z]{2,13}$")]
 Subject = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=5000)]
-PaymentTerms = Annotated[int, Field(ge=0, le=60)]
+PaymentTerms = Annotated[StrictInt, Field(ge=0, le=60)]
 
 
 class AddressIn(RequestModel):
