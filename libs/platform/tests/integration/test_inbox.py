@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from faststream.kafka import KafkaBroker
+from opentelemetry import trace
 
 from coulisse.contracts.customer import CustomerRegistered
 from coulisse.contracts.topics import dlq_topic
@@ -23,6 +24,9 @@ from coulisse.platform.tables import inbox_table, include_platform_tables
 from coulisse.platform.uow import UnitOfWork
 
 pytestmark = pytest.mark.integration
+
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
 
 metadata = sa.MetaData()
 effects = sa.Table(
@@ -76,10 +80,13 @@ async def test_duplicates_apply_once_and_poison_goes_to_the_dead_letter_topic(
     await create_topics(kafka_bootstrap, topic, dlq_topic(group))
 
     attempts: dict[str, int] = {}
+    trace_ids: dict[str, str] = {}
 
     async def on_registered(event: IncomingEvent, uow: UnitOfWork) -> None:
         assert isinstance(event.payload, CustomerRegistered)
         attempts[event.payload.display_name] = attempts.get(event.payload.display_name, 0) + 1
+        context = trace.get_current_span().get_span_context()
+        trace_ids[event.payload.display_name] = f"{context.trace_id:032x}"
         if event.payload.display_name == "poison":
             raise ValueError("this event cannot be applied")
         await uow.session.execute(
@@ -127,7 +134,9 @@ async def test_duplicates_apply_once_and_poison_goes_to_the_dead_letter_topic(
         # Same key: one partition, in this order. The first event is delivered three times.
         for outgoing in (first, first, poison, b"this is not a cloud event", after, first):
             value = outgoing if isinstance(outgoing, bytes) else outgoing.value
-            await producer.send_and_wait(topic, value=value, key=str(customer).encode())
+            await producer.send_and_wait(
+                topic, value=value, key=str(customer).encode(), headers=[("traceparent", TRACEPARENT.encode())]
+            )
     finally:
         await producer.stop()
 
@@ -157,6 +166,8 @@ async def test_duplicates_apply_once_and_poison_goes_to_the_dead_letter_topic(
     assert sorted(name for _, name in rows) == ["after", "first"]
     assert sorted(map(str, inbox)) == sorted([str(first.event_id), str(after.event_id)])
     assert attempts["poison"] >= 3
+    # The consumer's span continues the producer's trace, carried in the record's headers.
+    assert trace_ids["first"] == trace_ids["after"] == TRACE_ID
 
     dead = await testing.read_topic(
         kafka_bootstrap, dlq_topic(group), until=lambda found: len(found) >= 2

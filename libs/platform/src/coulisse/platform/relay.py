@@ -173,9 +173,10 @@ class OutboxRelay:
             _propagator.inject(carrier)
             headers.update(carrier)
             # send() only enqueues; the returned future resolves on the broker's acknowledgement.
-            return await self._producer.send(
+            delivery: asyncio.Future[Any] = await self._producer.send(
                 row.topic, value=row.value, key=row.key.encode(), headers=encode_headers(headers)
             )
+            return delivery
 
     async def _purge(self, before: datetime) -> None:
         async with self._engine.begin() as conn:

@@ -1,0 +1,5 @@
+"""`python -m coulisse.contracts export [--check]`."""
+
+from .export import main
+
+raise SystemExit(main())
