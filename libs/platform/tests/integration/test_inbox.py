@@ -135,7 +135,10 @@ async def test_duplicates_apply_once_and_poison_goes_to_the_dead_letter_topic(
         for outgoing in (first, first, poison, b"this is not a cloud event", after, first):
             value = outgoing if isinstance(outgoing, bytes) else outgoing.value
             await producer.send_and_wait(
-                topic, value=value, key=str(customer).encode(), headers=[("traceparent", TRACEPARENT.encode())]
+                topic,
+                value=value,
+                key=str(customer).encode(),
+                headers=[("traceparent", TRACEPARENT.encode())],
             )
     finally:
         await producer.stop()

@@ -52,7 +52,9 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = Field(500, validation_alias="COULISSE_CONSUMER_BATCH_SIZE")
     max_body_bytes: int = Field(1_000_000, validation_alias="COULISSE_MAX_BODY_BYTES")
 
-    @field_validator("jwks_url", "jwt_audience", "jwt_issuer", "otlp_endpoint", "database_url", mode="before")
+    @field_validator(
+        "jwks_url", "jwt_audience", "jwt_issuer", "otlp_endpoint", "database_url", mode="before"
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # An empty variable must not silently switch production back to the shared secret.

@@ -45,7 +45,6 @@ async def erase_customer(command: EraseCustomer, uow: CustomerUnitOfWork) -> Cus
     await uow.customers.save(customer)
     for request in await uow.requests.for_customer(customer.id):
         request.forget_personal_data()
-        request.version += 1
         await uow.requests.save(request)
     return customer
 

@@ -133,3 +133,4 @@ class CustomerRequest(Aggregate):
         self.description = None
         if self.resolution is not None:
             self.resolution = "(erased)"
+        self.version += 1

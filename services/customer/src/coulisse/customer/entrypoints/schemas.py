@@ -10,6 +10,7 @@ from pydantic import EmailStr, Field, StrictInt, StringConstraints
 
 from coulisse.contracts.customer import Address
 from coulisse.platform.api import RequestModel, ResponseModel
+from coulisse.platform.domain import InvalidInput
 
 from ..domain.customers import Customer, CustomerKind, CustomerStatus, Profile
 from ..domain.requests import CustomerRequest, RequestCategory, RequestChannel, RequestStatus
@@ -75,7 +76,9 @@ class CustomerPatch(RequestModel):
         for name in self.model_fields_set:
             value = getattr(self, name)
             if value is None and name in {"display_name", "email", "country", "payment_terms_days"}:
-                continue  # required facts cannot be cleared
+                raise InvalidInput(
+                    f"{name} is required and cannot be cleared", field=f"body.{name}"
+                )
             if isinstance(value, AddressIn):
                 value = value.to_contract()
             changes[name] = str(value) if name == "email" and value is not None else value
