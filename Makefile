@@ -1,0 +1,45 @@
+# The commands the README documents. Everything generated goes under .cache/ (git-ignored).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# uv uses the machine's Python 3.11 and never downloads an interpreter.
+export UV_PYTHON_DOWNLOADS := never
+
+BOOTSTRAP := .cache/bootstrap
+UV := $(BOOTSTRAP)/bin/uv
+RUN := $(UV) run --locked
+
+.PHONY: help install up down status test lint
+
+help:
+	@echo "make install  create the virtual environment (.venv) with uv"
+	@echo "make up       start Kafka, PostgreSQL, the services and the demo data"
+	@echo "make down     stop everything 'make up' started"
+	@echo "make status   show each process, its pid and its readiness"
+	@echo "make test     run every test (starts its own Kafka and PostgreSQL)"
+	@echo "make lint     ruff check, ruff format --check, mypy"
+
+# uv itself lives in a small bootstrap venv, so only python3 is needed on the machine.
+$(UV):
+	python3 -m venv $(BOOTSTRAP)
+	$(BOOTSTRAP)/bin/pip install --quiet --disable-pip-version-check uv
+
+install: $(UV)
+	$(UV) sync --locked
+
+up: install
+	$(RUN) coulisse up
+
+down: install
+	$(RUN) coulisse down
+
+status: install
+	$(RUN) coulisse status
+
+test: install
+	$(RUN) pytest
+
+lint: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy libs services tests conftest.py
