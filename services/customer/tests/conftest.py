@@ -17,7 +17,7 @@ from coulisse.platform.service import create_app
 async def customer_app(database_url: str, bootstrap: str) -> Any:
     await asyncio.to_thread(upgrade, definition.alembic_ini, database_url)
     settings = CustomerSettings(
-        DATABASE_URL=database_url,  # type: ignore[call-arg]
+        DATABASE_URL=database_url,
         KAFKA_BOOTSTRAP_SERVERS=bootstrap,
         COULISSE_JWT_SECRET=testing.TEST_SECRET,
         COULISSE_ENV="test",

@@ -12,7 +12,7 @@ SECRET = "a-test-secret-that-is-long-enough-123456"
 
 
 def verifier() -> TokenVerifier:
-    return TokenVerifier(ServiceSettings(COULISSE_JWT_SECRET=SECRET))  # type: ignore[call-arg]
+    return TokenVerifier(ServiceSettings(COULISSE_JWT_SECRET=SECRET))
 
 
 def test_minted_token_carries_sub_and_scopes() -> None:
@@ -41,7 +41,7 @@ def test_unknown_scope_cannot_be_minted() -> None:
         ),
         jwt.encode(
             {"sub": "x", "scope": "customers:read", "exp": int(time.time()) + 60},
-            None,
+            None,  # type: ignore[arg-type]
             algorithm="none",
         ),
         jwt.encode(
@@ -58,6 +58,6 @@ def test_bad_tokens_are_refused(token: str) -> None:
 
 def test_production_refuses_the_local_secret() -> None:
     with pytest.raises(ValueError, match="local development secret"):
-        ServiceSettings(COULISSE_ENV="production", COULISSE_JWT_SECRET=LOCAL_DEV_SECRET)  # type: ignore[call-arg]
-    ServiceSettings(COULISSE_ENV="production", COULISSE_JWT_SECRET=SECRET)  # type: ignore[call-arg]
-    ServiceSettings(COULISSE_ENV="production", COULISSE_JWKS_URL="https://idp.example/jwks")  # type: ignore[call-arg]
+        ServiceSettings(COULISSE_ENV="production", COULISSE_JWT_SECRET=LOCAL_DEV_SECRET)
+    ServiceSettings(COULISSE_ENV="production", COULISSE_JWT_SECRET=SECRET)
+    ServiceSettings(COULISSE_ENV="production", COULISSE_JWKS_URL="https://idp.example/jwks")

@@ -23,7 +23,7 @@ async def test_customer_service_on_sqlite_publishes_its_events(
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'customer.sqlite'}"
     await asyncio.to_thread(upgrade, definition.alembic_ini, database_url)
     settings = CustomerSettings(
-        DATABASE_URL=database_url,  # type: ignore[call-arg]
+        DATABASE_URL=database_url,
         KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
         COULISSE_JWT_SECRET=testing.TEST_SECRET,
         COULISSE_ROLES="api,relay",

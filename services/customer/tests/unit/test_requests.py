@@ -6,14 +6,19 @@ from uuid import uuid4
 import pytest
 
 from coulisse.contracts.customer import RequestOpened, RequestStatusChanged
-from coulisse.customer.domain.requests import SERVICE_LEVELS, CustomerRequest
+from coulisse.customer.domain.requests import (
+    SERVICE_LEVELS,
+    CustomerRequest,
+    RequestCategory,
+    RequestStatus,
+)
 from coulisse.platform.domain import Conflict, InvalidInput
 
 
-def opened(category: str = "refund") -> CustomerRequest:
+def opened(category: RequestCategory = "refund") -> CustomerRequest:
     request = CustomerRequest.open(
         customer_id=uuid4(), category=category, subject="Trop-perçu sur F2026-000012"
-    )  # type: ignore[arg-type]
+    )
     request.pull_events()
     return request
 
@@ -44,11 +49,11 @@ def test_valid_transitions_record_events() -> None:
 
 
 @pytest.mark.parametrize(("first", "then"), [("resolved", "in_progress"), ("rejected", "resolved")])
-def test_closed_requests_cannot_move(first: str, then: str) -> None:
+def test_closed_requests_cannot_move(first: RequestStatus, then: RequestStatus) -> None:
     request = opened()
-    request.change_status(first, "done")  # type: ignore[arg-type]
+    request.change_status(first, "done")
     with pytest.raises(Conflict):
-        request.change_status(then, "again")  # type: ignore[arg-type]
+        request.change_status(then, "again")
 
 
 def test_same_status_is_not_a_transition() -> None:
