@@ -9,7 +9,7 @@ BOOTSTRAP := .cache/bootstrap
 UV := $(BOOTSTRAP)/bin/uv
 RUN := $(UV) run --locked
 
-.PHONY: help install up down status test lint
+.PHONY: help install up down status test lint bench
 
 help:
 	@echo "make install  create the virtual environment (.venv) with uv"
@@ -18,6 +18,7 @@ help:
 	@echo "make status   show each process, its pid and its readiness"
 	@echo "make test     run every test (starts its own Kafka and PostgreSQL)"
 	@echo "make lint     ruff check, ruff format --check, mypy"
+	@echo "make bench    start the system (no demo data) and measure it; JSON in bench/results/"
 
 # uv itself lives in a small bootstrap venv, so only python3 is needed on the machine.
 $(UV):
@@ -43,3 +44,7 @@ lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy libs services tests conftest.py
+
+bench: install
+	$(RUN) coulisse up --no-demo
+	$(RUN) coulisse bench

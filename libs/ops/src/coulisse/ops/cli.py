@@ -237,3 +237,56 @@ def token(
     except ValueError as exc:
         raise fail(str(exc)) from exc
     print(mint(layout().jwt_secret, scopes, subject=sub, ttl_seconds=ttl))
+
+
+@app.command()
+def bench(
+    documents: Annotated[
+        int, typer.Option(help="Invoices + payments for the journaling phase.")
+    ] = 3000,
+    concurrency: Annotated[int, typer.Option(help="Concurrent HTTP clients.")] = 32,
+    rate: Annotated[float, typer.Option(help="Events per second of the latency phase.")] = 200.0,
+    seconds: Annotated[float, typer.Option(help="Length of the latency phase.")] = 15.0,
+) -> None:
+    """Measure the running system (start it with `coulisse up`); results as JSON in bench/results/."""
+    from coulisse.ops import bench as benchmark
+
+    paths = layout()
+    stack = Stack.load(paths)
+    needed = {"customer", "billing", "accounting-gateway"}
+    running = {
+        name
+        for name, info in stack.supervisor.processes().items()
+        if info["statename"] == "RUNNING"
+    }
+    if not needed <= running:
+        raise fail(
+            f"the benchmark needs {', '.join(sorted(needed))} running: run `coulisse up` first"
+        )
+    by_name = {s.name: s for s in SERVICES}
+    endpoints = benchmark.Endpoints(
+        customer=by_name["customer"].base_url,
+        billing=by_name["billing"].base_url,
+        gateway=by_name["accounting-gateway"].base_url,
+        kafka=stack.kafka.bootstrap_servers,
+        postgres_admin_url=stack.postgres.admin_url if stack.state.database == "postgres" else None,
+        token=mint(paths.jwt_secret, ["all"], subject="bench", ttl_seconds=3600),
+        stop_gateway=lambda: stack.supervisor.stop_program(benchmark.GATEWAY),
+        start_gateway=lambda: stack.supervisor.start_program(benchmark.GATEWAY),
+    )
+    config = benchmark.BenchConfig(
+        documents=documents, concurrency=concurrency, latency_rate=rate, latency_seconds=seconds
+    )
+    with step("Benchmark (customers, backlog, drain, latency, raw limits)"):
+        report = asyncio.run(benchmark.run(endpoints, config))
+    path = benchmark.write(report, paths.root / "bench" / "results")
+    out.print_json(
+        data={
+            "http": report.http,
+            "journaling": report.journaling,
+            "latency": report.latency,
+            "raw_limit": report.raw_limit,
+            "ratio_of_raw_limit": report.ratio_of_raw_limit,
+        }
+    )
+    err.print(f"Results: {path}")

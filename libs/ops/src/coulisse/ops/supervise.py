@@ -184,6 +184,13 @@ class Supervisor:
         except OSError:
             return {}
 
+    def stop_program(self, name: str) -> None:
+        """Stop one program and keep it stopped (supervisord will not restart it)."""
+        self._rpc().supervisor.stopProcess(name, True)
+
+    def start_program(self, name: str) -> None:
+        self._rpc().supervisor.startProcess(name, True)
+
     def stop(self, timeout: float = 60.0) -> bool:
         """SIGTERM: supervisord stops every program (SIGTERM, then SIGKILL) and exits."""
         pid = self.pid()
