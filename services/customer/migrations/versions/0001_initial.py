@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from coulisse.platform.migration_ops import create_platform_tables_v1, drop_platform_tables_v1
+
 # revision identifiers, used by Alembic.
 revision: str = "0001"
 down_revision: str | Sequence[str] | None = None
@@ -52,51 +54,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_customers_display_name", ["display_name"], unique=False)
         batch_op.create_index("ix_customers_email", ["email"], unique=False)
 
-    op.create_table(
-        "idempotency_keys",
-        sa.Column("key", sa.String(length=200), nullable=False),
-        sa.Column("request_hash", sa.String(length=64), nullable=False),
-        sa.Column("status_code", sa.Integer(), nullable=False),
-        sa.Column("response_body", sa.LargeBinary(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("key"),
-    )
-    op.create_table(
-        "inbox",
-        sa.Column("consumer", sa.String(length=100), nullable=False),
-        sa.Column("event_id", sa.Uuid(), nullable=False),
-        sa.Column("event_type", sa.String(length=200), nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("consumer", "event_id"),
-    )
-    op.create_table(
-        "outbox",
-        sa.Column(
-            "position",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("event_id", sa.Uuid(), nullable=False),
-        sa.Column("topic", sa.String(length=200), nullable=False),
-        sa.Column("key", sa.String(length=200), nullable=False),
-        sa.Column("event_type", sa.String(length=200), nullable=False),
-        sa.Column("value", sa.LargeBinary(), nullable=False),
-        sa.Column("traceparent", sa.String(length=100), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("position"),
-        sa.UniqueConstraint("event_id"),
-    )
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_outbox_pending",
-            ["position"],
-            unique=False,
-            postgresql_where=sa.text("published_at IS NULL"),
-            sqlite_where=sa.text("published_at IS NULL"),
-        )
-
+    create_platform_tables_v1()
     op.create_table(
         "customer_requests",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -136,16 +94,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_customer_requests_customer")
 
     op.drop_table("customer_requests")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.drop_index(
-            "ix_outbox_pending",
-            postgresql_where=sa.text("published_at IS NULL"),
-            sqlite_where=sa.text("published_at IS NULL"),
-        )
-
-    op.drop_table("outbox")
-    op.drop_table("inbox")
-    op.drop_table("idempotency_keys")
+    drop_platform_tables_v1()
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.drop_index("ix_customers_email")
         batch_op.drop_index("ix_customers_display_name")
