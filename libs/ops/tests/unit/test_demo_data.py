@@ -72,6 +72,8 @@ class FakeCustomerApi:
             return httpx.Response(
                 200, json={"items": [c for c in self.customers.values() if c["email"] == q]}
             )
+        if method == "GET" and path.startswith("/v1/customers/"):
+            return httpx.Response(200, json=self.customers[path.rsplit("/", 1)[1]])
         if method == "POST" and path == "/v1/customers":
             body = json.loads(request.content)
             body["id"] = str(uuid4())

@@ -7,7 +7,7 @@ import contextlib
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
@@ -16,6 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from coulisse.ops import demo
+from coulisse.ops.demo_billing import load_billing_demo
 from coulisse.ops.kafka import KafkaError, ensure_jars
 from coulisse.ops.paths import layout
 from coulisse.ops.postgres import PostgresError
@@ -54,6 +55,12 @@ def fail(message: str, detail: str | None = None) -> typer.Exit:
     if detail:
         err.print(Panel(detail, title="log", border_style="red", expand=False))
     return typer.Exit(1)
+
+
+async def load_billing(base_url: str, token: str, customers: list[dict[str, Any]]) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30) as client:
+        await load_billing_demo(client, customers)
 
 
 @app.command()
@@ -118,6 +125,10 @@ def up(
                 f"already there; requests: {report.requests_created} created, "
                 f"{report.requests_found} already there"
             )
+            billing = next((s for s in services if s.name == "billing"), None)
+            if billing is not None:
+                with step("Billing demo data (invoices, payments, credit notes, a refund)"):
+                    asyncio.run(load_billing(billing.base_url, token, report.customers))
     except NotReady as exc:
         raise fail(str(exc), exc.log_tail) from exc
     except (KafkaError, PostgresError, SupervisorError, RuntimeError) as exc:

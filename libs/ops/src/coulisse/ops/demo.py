@@ -296,6 +296,8 @@ class DemoReport:
     requests_created: int = 0
     requests_found: int = 0
     status_changes: int = 0
+    customers: list[dict[str, Any]] = field(default_factory=list)
+    """The demo customers as the customer API returns them, for the other services' demos."""
 
 
 def _check(response: httpx.Response, what: str) -> dict[str, Any]:
@@ -387,4 +389,8 @@ async def load(
                     f"moving request {request.key} to {status}",
                 )
                 report.status_changes += 1
+        for customer_id in ids.values():
+            report.customers.append(
+                _check(await client.get(f"/v1/customers/{customer_id}"), "reading a customer")
+            )
     return report

@@ -1,0 +1,113 @@
+"""Kafka handlers: customers from `customer.events`, fees and write-offs from `collections.events`.
+
+Each translates a consumed event into a command; the inbox consumer runs it inside its unit of
+work and commits it with the inbox row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+from coulisse.contracts.base import EventPayload
+from coulisse.contracts.collections import FeeAssessed, ReceivableWrittenOff
+from coulisse.contracts.customer import CustomerErased, CustomerRegistered, CustomerUpdated
+from coulisse.contracts.topics import COLLECTIONS_EVENTS, CUSTOMER_EVENTS
+from coulisse.platform.envelope import IncomingEvent
+from coulisse.platform.inbox import EventHandler, InboxConsumer
+from coulisse.platform.service import Runtime
+
+from ..adapters.uow import BillingUnitOfWork
+from ..application import reactions
+from ..application.commands import (
+    IssueFeeInvoice,
+    LearnErasure,
+    LearnRegistration,
+    LearnUpdate,
+    RecordWriteOff,
+)
+
+CONSUMER_GROUP = "billing"
+P = TypeVar("P", bound=EventPayload)
+
+
+def _payload(event: IncomingEvent, model: type[P]) -> P:
+    if not isinstance(event.payload, model):
+        raise TypeError(f"{event.type} {event.id} does not carry a {model.__name__}")
+    return event.payload
+
+
+async def on_customer_registered(event: IncomingEvent, uow: BillingUnitOfWork) -> None:
+    data = _payload(event, CustomerRegistered)
+    await reactions.learn_registration(
+        LearnRegistration(
+            customer_id=data.customer_id,
+            account_number=data.account_number,
+            display_name=data.display_name,
+            email=data.email,
+            payment_terms_days=data.payment_terms_days,
+        ),
+        uow,
+    )
+
+
+async def on_customer_updated(event: IncomingEvent, uow: BillingUnitOfWork) -> None:
+    data = _payload(event, CustomerUpdated)
+    await reactions.learn_update(LearnUpdate(data.customer_id, data.changes()), uow)
+
+
+async def on_customer_erased(event: IncomingEvent, uow: BillingUnitOfWork) -> None:
+    data = _payload(event, CustomerErased)
+    await reactions.learn_erasure(LearnErasure(data.customer_id, data.account_number), uow)
+
+
+async def on_fee_assessed(event: IncomingEvent, uow: BillingUnitOfWork) -> None:
+    data = _payload(event, FeeAssessed)
+    await reactions.issue_fee_invoice(
+        IssueFeeInvoice(
+            fee_id=data.fee_id,
+            customer_id=data.customer_id,
+            invoice_id=data.invoice_id,
+            kind=data.kind,
+            amount=data.amount,
+            assessed_on=data.assessed_on,
+        ),
+        uow,
+    )
+
+
+async def on_receivable_written_off(event: IncomingEvent, uow: BillingUnitOfWork) -> None:
+    data = _payload(event, ReceivableWrittenOff)
+    await reactions.record_write_off(
+        RecordWriteOff(
+            write_off_id=data.write_off_id,
+            customer_id=data.customer_id,
+            invoice_id=data.invoice_id,
+            amount_gross=data.amount_gross,
+            written_off_on=data.written_off_on,
+            reason=data.reason,
+        ),
+        uow,
+    )
+
+
+HANDLERS: dict[str, EventHandler] = {
+    CustomerRegistered.TYPE: on_customer_registered,
+    CustomerUpdated.TYPE: on_customer_updated,
+    CustomerErased.TYPE: on_customer_erased,
+    FeeAssessed.TYPE: on_fee_assessed,
+    ReceivableWrittenOff.TYPE: on_receivable_written_off,
+}
+
+
+def consumers(runtime: Runtime) -> Sequence[InboxConsumer]:
+    return [
+        InboxConsumer(
+            name=CONSUMER_GROUP,
+            service="billing",
+            topics=[CUSTOMER_EVENTS, COLLECTIONS_EVENTS],
+            uow_factory=runtime.uow_factory,
+            handlers=HANDLERS,
+            max_attempts=runtime.settings.consumer_max_attempts,
+        )
+    ]

@@ -1,0 +1,24 @@
+"""HTTP route of a customer's balance: what they owe, their open invoices, their credit."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter
+
+from coulisse.platform.api import UowFactoryDep
+
+from ..application import queries
+from .scopes import ReadScope
+from .settlement_schemas import BalanceRead
+
+router = APIRouter(prefix="/v1/customers", tags=["balances"])
+
+
+@router.get(
+    "/{customer_id}/balance", response_model=BalanceRead, summary="A customer's balance and credit"
+)
+async def get_balance(customer_id: UUID, _: ReadScope, uow_factory: UowFactoryDep) -> BalanceRead:
+    async with uow_factory() as uow:
+        account_number, balance = await queries.customer_balance(uow.session, customer_id)
+    return BalanceRead.of(customer_id, account_number, balance)

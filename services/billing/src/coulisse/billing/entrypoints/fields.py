@@ -1,0 +1,50 @@
+"""Field types of billing's request bodies: strict about money, rates and dates."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
+
+from coulisse.contracts.money import DecimalString, Money
+
+from ..domain.amounts import REVENUE_ACCOUNT, VAT_RATES, canonical_vat_rate
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _DATE.match(value):
+        raise ValueError("a date is a string YYYY-MM-DD")
+    return date.fromisoformat(value)
+
+
+def _vat_rate(value: Decimal) -> Decimal:
+    rate = canonical_vat_rate(value)
+    if rate is None:
+        raise ValueError(f"the VAT rate must be one of {', '.join(map(str, VAT_RATES))}")
+    return rate
+
+
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_iso_date),
+    WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-11-02"]}),
+]
+Quantity = Annotated[DecimalString, Field(gt=0)]
+UnitPrice = Annotated[Money, Field(ge=0)]
+PositiveMoney = Annotated[Money, Field(gt=0)]
+VatRate = Annotated[
+    DecimalString,
+    AfterValidator(_vat_rate),
+    WithJsonSchema({"type": "string", "enum": [format(r, "f") for r in VAT_RATES]}),
+]
+RevenueAccount = Annotated[str, StringConstraints(pattern=REVENUE_ACCOUNT.pattern)]
+Description = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+ExternalRef = Annotated[str, StringConstraints(min_length=1, max_length=100)]

@@ -1,0 +1,115 @@
+"""HTTP routes of invoices: create (draft or issued), issue a draft, read, list, credit."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Body, Query
+from fastapi.responses import Response
+
+from coulisse.platform.api import (
+    DEFAULT_LIMIT,
+    CommandsDep,
+    CursorQuery,
+    LimitQuery,
+    Page,
+    UowFactoryDep,
+)
+from coulisse.platform.commands import IdempotencyKeyDep
+from coulisse.platform.domain import NotFound
+
+from ..application import invoicing, queries
+from ..application.commands import CreateInvoice, IssueCreditNote, IssueInvoice
+from ..domain.invoices import InvoiceStatus
+from .invoice_schemas import (
+    CreditNoteCreate,
+    CreditNoteRead,
+    InvoiceCreate,
+    InvoiceIssue,
+    InvoiceRead,
+)
+from .scopes import ReadScope, WriteScope
+
+router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
+
+
+@router.post(
+    "", status_code=201, response_model=InvoiceRead, summary="Create an invoice, issued or draft"
+)
+async def create_invoice(
+    body: InvoiceCreate, _: WriteScope, commands: CommandsDep, key: IdempotencyKeyDep
+) -> Response:
+    command = CreateInvoice(
+        customer_id=body.customer_id,
+        lines=tuple(line.to_input() for line in body.lines),
+        currency=body.currency,
+        issue_date=body.issue_date,
+        due_date=body.due_date,
+        issue=body.issue,
+    )
+    return await commands.create(invoicing.create_invoice, command, render=InvoiceRead.of, key=key)
+
+
+@router.get("", response_model=Page[InvoiceRead], summary="List invoices, newest first")
+async def list_invoices(
+    _: ReadScope,
+    uow_factory: UowFactoryDep,
+    customer_id: UUID | None = None,
+    status: Annotated[InvoiceStatus | None, Query()] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[InvoiceRead]:
+    async with uow_factory() as uow:
+        found, next_cursor = await queries.list_invoices(
+            uow.session, customer_id=customer_id, status=status, limit=limit, cursor=cursor
+        )
+    return Page[InvoiceRead](items=[InvoiceRead.of(i) for i in found], next_cursor=next_cursor)
+
+
+@router.get("/{invoice_id}", response_model=InvoiceRead, summary="Read an invoice")
+async def get_invoice(invoice_id: UUID, _: ReadScope, uow_factory: UowFactoryDep) -> InvoiceRead:
+    async with uow_factory() as uow:
+        invoice = await uow.invoices.get(invoice_id)
+    if invoice is None:
+        raise NotFound(f"no invoice {invoice_id}")
+    return InvoiceRead.of(invoice)
+
+
+@router.post("/{invoice_id}/issue", response_model=InvoiceRead, summary="Issue a draft invoice")
+async def issue_invoice(
+    invoice_id: UUID,
+    _: WriteScope,
+    commands: CommandsDep,
+    body: Annotated[InvoiceIssue | None, Body()] = None,
+) -> InvoiceRead:
+    command = IssueInvoice(
+        invoice_id=invoice_id,
+        issue_date=body.issue_date if body else None,
+        due_date=body.due_date if body else None,
+    )
+    return InvoiceRead.of(await commands.run(invoicing.issue_invoice, command))
+
+
+@router.post(
+    "/{invoice_id}/credit-notes",
+    status_code=201,
+    response_model=CreditNoteRead,
+    summary="Credit an issued invoice, fully or by lines",
+)
+async def credit_invoice(
+    invoice_id: UUID,
+    body: CreditNoteCreate,
+    _: WriteScope,
+    commands: CommandsDep,
+    key: IdempotencyKeyDep,
+) -> Response:
+    command = IssueCreditNote(
+        invoice_id=invoice_id,
+        reason=body.reason,
+        lines=None if body.full else tuple(line.to_input() for line in body.lines or ()),
+        issue_date=body.issue_date,
+    )
+    return await commands.create(
+        invoicing.issue_credit_note, command, render=CreditNoteRead.of, key=key
+    )

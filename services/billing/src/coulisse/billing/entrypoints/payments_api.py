@@ -1,0 +1,68 @@
+"""HTTP routes of payments: receive one (allocated explicitly or oldest due first), read, list."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from coulisse.platform.api import (
+    DEFAULT_LIMIT,
+    CommandsDep,
+    CursorQuery,
+    LimitQuery,
+    Page,
+    UowFactoryDep,
+)
+from coulisse.platform.commands import IdempotencyKeyDep
+from coulisse.platform.domain import NotFound
+
+from ..application import queries, settling
+from ..application.commands import ReceivePayment
+from .scopes import ReadScope, WriteScope
+from .settlement_schemas import PaymentCreate, PaymentRead
+
+router = APIRouter(prefix="/v1/payments", tags=["payments"])
+
+
+@router.post("", status_code=201, response_model=PaymentRead, summary="Receive a payment")
+async def receive_payment(
+    body: PaymentCreate, _: WriteScope, commands: CommandsDep, key: IdempotencyKeyDep
+) -> Response:
+    command = ReceivePayment(
+        customer_id=body.customer_id,
+        amount=body.amount,
+        currency=body.currency,
+        method=body.method,
+        received_on=body.received_on,
+        external_ref=body.external_ref,
+        allocations=None
+        if body.allocations is None
+        else tuple(a.to_domain() for a in body.allocations),
+    )
+    return await commands.create(settling.receive_payment, command, render=PaymentRead.of, key=key)
+
+
+@router.get("", response_model=Page[PaymentRead], summary="List payments, newest first")
+async def list_payments(
+    _: ReadScope,
+    uow_factory: UowFactoryDep,
+    customer_id: UUID | None = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[PaymentRead]:
+    async with uow_factory() as uow:
+        found, next_cursor = await queries.list_payments(
+            uow.session, customer_id=customer_id, limit=limit, cursor=cursor
+        )
+    return Page[PaymentRead](items=[PaymentRead.of(p) for p in found], next_cursor=next_cursor)
+
+
+@router.get("/{payment_id}", response_model=PaymentRead, summary="Read a payment")
+async def get_payment(payment_id: UUID, _: ReadScope, uow_factory: UowFactoryDep) -> PaymentRead:
+    async with uow_factory() as uow:
+        payment = await uow.payments.get(payment_id)
+    if payment is None:
+        raise NotFound(f"no payment {payment_id}")
+    return PaymentRead.of(payment)

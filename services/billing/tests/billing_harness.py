@@ -1,0 +1,119 @@
+"""The billing service in-process for integration tests, and its database's counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import sqlalchemy as sa
+from aiokafka import ConsumerRecord
+
+from coulisse.billing.adapters import tables
+from coulisse.billing.config import BillingSettings
+from coulisse.contracts.base import EventPayload
+from coulisse.contracts.customer import CustomerRegistered
+from coulisse.platform import testing
+from coulisse.platform.envelope import build_envelope
+from coulisse.platform.inbox import InboxConsumer
+from coulisse.platform.service import Runtime
+from coulisse.platform.tables import outbox_table
+
+COUNTED = {
+    "invoices": tables.invoices,
+    "invoice_lines": tables.invoice_lines,
+    "credit_notes": tables.credit_notes,
+    "payments": tables.payments,
+    "allocations": tables.allocations,
+    "refunds": tables.refunds,
+    "write_offs": tables.write_offs,
+    "outbox": outbox_table,
+}
+
+
+def billing_settings(database_url: str, bootstrap: str, roles: str) -> BillingSettings:
+    return BillingSettings(
+        DATABASE_URL=database_url,
+        KAFKA_BOOTSTRAP_SERVERS=bootstrap,
+        COULISSE_JWT_SECRET=testing.TEST_SECRET,
+        COULISSE_ENV="test",
+        COULISSE_ROLES=roles,
+    )
+
+
+@dataclass
+class Billing:
+    """The billing API in-process, its database, and a way to feed it consumed events."""
+
+    client: httpx.AsyncClient
+    database_url: str
+    runtime: Runtime
+    consumer: InboxConsumer
+    app: Any = None
+
+    def client_with(self, headers: dict[str, str]) -> httpx.AsyncClient:
+        """Another client of the same in-process app, with default headers."""
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://service", headers=headers
+        )
+
+    async def deliver(self, payload: EventPayload, *, event_id: UUID | None = None) -> None:
+        """Hands an event to billing's inbox consumer, as if Kafka had delivered it."""
+        outgoing = build_envelope(
+            payload,
+            service=payload.TYPE.split(".")[0],
+            actor="test",
+            correlation_id=None,
+            traceparent=None,
+            event_id=event_id,
+        )
+        record: ConsumerRecord[bytes, bytes] = ConsumerRecord(
+            topic=outgoing.topic,
+            partition=0,
+            offset=0,
+            timestamp=0,
+            timestamp_type=0,
+            key=outgoing.key.encode(),
+            value=outgoing.value,
+            checksum=None,
+            serialized_key_size=len(outgoing.key),
+            serialized_value_size=len(outgoing.value),
+            headers=(),
+        )
+        await self.consumer.process([record])
+
+    async def register_customer(self, payment_terms_days: int = 30, **overrides: Any) -> UUID:
+        customer_id = uuid4()
+        values: dict[str, Any] = {
+            "customer_id": customer_id,
+            "account_number": f"C{customer_id.int % 10**8:08d}",
+            "kind": "company",
+            "display_name": "Menuiserie Lefèvre SARL",
+            "email": "compta@lefevre.example.fr",
+            "country": "FR",
+            "payment_terms_days": payment_terms_days,
+        }
+        values.update(overrides)
+        await self.deliver(CustomerRegistered(**values))
+        return customer_id
+
+    async def counts(self) -> dict[str, Any]:
+        async with self.runtime.engine.connect() as conn:
+            found: dict[str, Any] = {}
+            for name, table in COUNTED.items():
+                found[name] = await conn.scalar(sa.select(sa.func.count()).select_from(table))
+            found["numbers"] = await conn.scalar(
+                sa.select(sa.func.coalesce(sa.func.sum(tables.number_counters.c.value), 0))
+            )
+            found["credit"] = await conn.scalar(
+                sa.select(sa.func.sum(tables.customers.c.credit_available))
+            )
+            found["invoice_rows"] = (
+                await conn.execute(
+                    sa.select(tables.invoices.c.id, tables.invoices.c.version).order_by(
+                        tables.invoices.c.id
+                    )
+                )
+            ).all()
+            return found
