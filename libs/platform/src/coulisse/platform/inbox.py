@@ -211,9 +211,10 @@ class InboxConsumer:
             seen = await already_applied(uow.session, self.name, [event.id for _, event in items])
             fresh: list[IncomingEvent] = []
             for record, event in items:
-                if event.id in seen or any(event.id == f.id for f in fresh):
+                if event.id in seen:
                     continue  # a redelivery: its effect is already committed
                 await self._apply_one(record, event, uow)
+                seen.add(event.id)  # a duplicate later in the same batch is skipped too
                 fresh.append(event)
             await record_applied(uow.session, self.name, fresh)
             await uow.commit()

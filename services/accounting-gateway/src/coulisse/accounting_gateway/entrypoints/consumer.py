@@ -1,0 +1,45 @@
+"""The Kafka side: one inbox consumer of the business topics, whose dead letters go to suspense."""
+
+from __future__ import annotations
+
+from coulisse.contracts.customer import CustomerErased, CustomerRegistered, CustomerUpdated
+from coulisse.contracts.topics import BILLING_EVENTS, COLLECTIONS_EVENTS, CUSTOMER_EVENTS
+from coulisse.platform.inbox import DeadLetter, EventHandler, InboxConsumer
+from coulisse.platform.service import Runtime
+
+from ..adapters.uow import GatewayUnitOfWork
+from ..application.auxiliary_accounts import keep_auxiliary_label
+from ..application.posting import apply_business_event, dead_letter_suspension
+from ..config import GatewaySettings
+
+SERVICE = "accounting-gateway"
+
+
+def build_consumers(runtime: Runtime) -> list[InboxConsumer]:
+    settings = runtime.settings
+    group = settings.consumer_group if isinstance(settings, GatewaySettings) else SERVICE
+
+    async def suspend_dead_letter(letter: DeadLetter) -> None:
+        # Its own transaction: the batch that failed was rolled back.
+        uow = runtime.uow_factory()
+        assert isinstance(uow, GatewayUnitOfWork)
+        async with uow:
+            await uow.suspense.suspend(dead_letter_suspension(letter))
+            await uow.commit()
+
+    handlers: dict[str, EventHandler] = {
+        event.TYPE: keep_auxiliary_label
+        for event in (CustomerRegistered, CustomerUpdated, CustomerErased)
+    }
+    return [
+        InboxConsumer(
+            name=group,
+            service=SERVICE,
+            topics=[BILLING_EVENTS, COLLECTIONS_EVENTS, CUSTOMER_EVENTS],
+            uow_factory=runtime.uow_factory,
+            handlers=handlers,
+            default_handler=apply_business_event,
+            on_dead_letter=suspend_dead_letter,
+            max_attempts=settings.consumer_max_attempts,
+        )
+    ]

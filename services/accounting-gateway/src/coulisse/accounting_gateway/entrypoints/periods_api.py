@@ -1,0 +1,34 @@
+"""HTTP routes of periods: list the months, close one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter
+
+from coulisse.platform.api import CommandsDep, Page, UowFactoryDep
+
+from ..application import handlers, queries
+from ..application.commands import ClosePeriod
+from .deps import ReadScope, WriteScope
+from .schemas import PeriodRead
+
+router = APIRouter(prefix="/v1/periods", tags=["periods"])
+
+
+@router.get("", response_model=Page[PeriodRead], summary="Months of the books, with their status")
+async def list_periods(_: ReadScope, uow_factory: UowFactoryDep) -> Page[PeriodRead]:
+    # Months are few (twelve a year): one page always holds them all.
+    async with uow_factory() as uow:
+        found = await queries.list_periods(uow.session, datetime.now(UTC).date())
+    return Page[PeriodRead](items=[PeriodRead.of(period) for period in found], next_cursor=None)
+
+
+@router.post(
+    "/{period}/close",
+    response_model=PeriodRead,
+    summary="Close a month: nothing will ever be dated in it again",
+)
+async def close_period(period: str, _: WriteScope, commands: CommandsDep) -> PeriodRead:
+    closed = await commands.run(handlers.close_period, ClosePeriod(period))
+    return PeriodRead.of(closed)

@@ -1,0 +1,68 @@
+"""HTTP routes of the reports: trial balance, general ledger and customer sub-ledgers."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from coulisse.platform.api import CursorQuery, LimitQuery, UowFactoryDep
+
+from ..application import queries
+from .deps import ReadScope
+from .schemas import BalanceRowRead, LedgerRead, Totals, TrialBalanceRead
+
+router = APIRouter(prefix="/v1", tags=["reports"])
+LEDGER_DEFAULT_LIMIT = 500
+
+
+@router.get("/trial-balance", response_model=TrialBalanceRead, summary="Trial balance")
+async def trial_balance(
+    _: ReadScope,
+    uow_factory: UowFactoryDep,
+    as_of: Annotated[date | None, Query(description="Default: today.")] = None,
+) -> TrialBalanceRead:
+    day = as_of or datetime.now(UTC).date()
+    async with uow_factory() as uow:
+        rows = await queries.trial_balance(uow.session, day)
+    return TrialBalanceRead(
+        as_of=day,
+        accounts=[BalanceRowRead.of(row) for row in rows],
+        totals=Totals(
+            debit=sum((row.debit for row in rows), Decimal(0)),
+            credit=sum((row.credit for row in rows), Decimal(0)),
+        ),
+    )
+
+
+@router.get(
+    "/accounts/{account}/ledger",
+    response_model=LedgerRead,
+    response_model_by_alias=True,
+    summary="General ledger of an account (prefix), or a customer's sub-ledger",
+)
+async def account_ledger(
+    account: Annotated[str, Path(pattern=r"^[0-9]{1,12}$")],
+    _: ReadScope,
+    uow_factory: UowFactoryDep,
+    auxiliary: Annotated[str | None, Query(max_length=40)] = None,
+    date_from: Annotated[date | None, Query(alias="from")] = None,
+    date_to: Annotated[date | None, Query(alias="to")] = None,
+    limit: LimitQuery = LEDGER_DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> LedgerRead:
+    async with uow_factory() as uow:
+        found = await queries.ledger(
+            uow.session,
+            account=account,
+            auxiliary=auxiliary,
+            date_from=date_from,
+            date_to=date_to,
+            limit=limit,
+            cursor=cursor,
+        )
+    return LedgerRead.of(
+        found, account=account, auxiliary=auxiliary, date_from=date_from, date_to=date_to
+    )

@@ -1,0 +1,135 @@
+"""The gateway in-process on PostgreSQL and the real broker, for the integration tests.
+
+A plain module rather than a conftest: the service folder's hyphen keeps mypy from telling
+conftest modules apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from coulisse.accounting_gateway import samples
+from coulisse.accounting_gateway.adapters.rules_file import DEFAULT_RULES
+from coulisse.accounting_gateway.bootstrap import definition
+from coulisse.accounting_gateway.config import GatewaySettings
+from coulisse.contracts.topics import (
+    BILLING_EVENTS,
+    COLLECTIONS_EVENTS,
+    CUSTOMER_EVENTS,
+    dlq_topic,
+)
+from coulisse.ops.topics import Topic, create_topics
+from coulisse.platform import testing
+from coulisse.platform.db import create_engine
+from coulisse.platform.migrations import upgrade
+from coulisse.platform.service import create_app
+from coulisse.platform.tables import inbox_table
+
+CONSUMED = (BILLING_EVENTS, COLLECTIONS_EVENTS, CUSTOMER_EVENTS)
+SIREN = "732829320"
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not true within {timeout} s")
+        await asyncio.sleep(0.2)
+
+
+@dataclass
+class Gateway:
+    """A gateway running in-process: its HTTP client, its database, its consumer group."""
+
+    client: httpx.AsyncClient
+    database_url: str
+    group: str
+    bootstrap: str
+
+    async def sql(self, query: Any) -> list[Any]:
+        engine = create_engine(self.database_url)
+        try:
+            async with engine.connect() as connection:
+                return list((await connection.execute(query)).all())
+        finally:
+            await engine.dispose()
+
+    async def applied(self) -> int:
+        [(count,)] = await self.sql(sa.select(sa.func.count()).select_from(inbox_table))
+        return int(count)
+
+    async def caught_up(self, timeout: float = 60) -> None:
+        """Every record produced so far is applied and its offset committed."""
+
+        async def done() -> bool:
+            return await samples.lag(self.bootstrap, self.group, CONSUMED) == 0
+
+        await eventually(done, timeout)
+
+    async def get(self, path: str, **params: Any) -> Any:
+        response = await self.client.get(path, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+async def new_consumer_group(bootstrap: str) -> str:
+    """A consumer group of its own, with its dead-letter topic, starting at the topics' end."""
+    group = f"accounting-gateway-test-{uuid.uuid4().hex[:8]}"
+    await create_topics(bootstrap, [Topic(dlq_topic(group), partitions=1)])
+    await samples.start_group_at_end(bootstrap, group, CONSUMED)
+    return group
+
+
+async def start_gateway(
+    database_url: str,
+    bootstrap: str,
+    rules: Path = DEFAULT_RULES,
+    roles: str = "api,relay,consumers",
+) -> tuple[Any, str]:
+    await asyncio.to_thread(upgrade_db, database_url)
+    group = await new_consumer_group(bootstrap)
+    settings = GatewaySettings(
+        DATABASE_URL=database_url,
+        KAFKA_BOOTSTRAP_SERVERS=bootstrap,
+        COULISSE_JWT_SECRET=testing.TEST_SECRET,
+        COULISSE_ENV="test",
+        COULISSE_ROLES=roles,
+        ACCOUNTING_RULES_PATH=str(rules),
+        ACCOUNTING_SIREN=SIREN,
+        ACCOUNTING_CONSUMER_GROUP=group,
+        COULISSE_CONSUMER_MAX_ATTEMPTS=2,
+    )
+    return create_app(definition, settings), group
+
+
+def upgrade_db(database_url: str) -> None:
+    upgrade(definition.alembic_ini, database_url)
+
+
+def copy_of_default_rules(folder: Path) -> Path:
+    """A copy of the default rules that a test may break and fix."""
+    path = folder / "rules.yaml"
+    path.write_text(DEFAULT_RULES.read_text(encoding="utf-8"), encoding="utf-8")
+    return path
+
+
+@contextlib.asynccontextmanager
+async def running_gateway(
+    make_database: Any, bootstrap: str, rules: Path = DEFAULT_RULES
+) -> AsyncIterator[Gateway]:
+    """The gateway's API, consumer and relay in-process, on a fresh database and consumer group."""
+    database_url = await make_database()
+    app, group = await start_gateway(database_url, bootstrap, rules)
+    async with testing.InProcessService(app) as client:
+        client.headers.update(testing.auth_headers(["accounting:read", "accounting:write"]))
+        yield Gateway(client, database_url, group, bootstrap)

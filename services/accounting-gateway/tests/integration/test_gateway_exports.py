@@ -1,0 +1,151 @@
+"""The books read by tools we did not write: the FEC's format, and hledger on the plain-text journal."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import os
+import re
+import shutil
+import subprocess
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gateway_harness import SIREN, Gateway, running_gateway
+from gateway_scenario import CUSTOMERS, scenario
+
+from coulisse.accounting_gateway import samples
+from coulisse.accounting_gateway.domain.fec import FEC_COLUMNS
+
+pytestmark = pytest.mark.integration
+
+DATE = re.compile(r"^20[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])$")
+AMOUNT = re.compile(r"^[0-9]+,[0-9]{2}$")
+
+
+def hledger() -> str:
+    """hledger from the distribution's packages, installed on first use."""
+    found = shutil.which("hledger")
+    if found:
+        return found
+    apt = shutil.which("apt-get")
+    if apt is None or os.geteuid() != 0:
+        pytest.skip("hledger is missing and apt-get cannot install it here (no apt, or not root)")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run([apt, "update", "-qq"], check=True, capture_output=True, env=env, timeout=300)
+    subprocess.run(
+        [apt, "install", "-y", "-qq", "hledger"],
+        check=True,
+        capture_output=True,
+        env=env,
+        timeout=600,
+    )
+    installed = shutil.which("hledger")
+    assert installed, "apt-get installed hledger but it is not on PATH"
+    return installed
+
+
+async def booked_scenario(gateway: Gateway) -> int:
+    events = scenario()
+    await samples.publish(gateway.bootstrap, events)
+    await gateway.caught_up()
+    manual = {
+        "entry_date": "2026-02-27",
+        "label": "Frais bancaires février",
+        "lines": [{"account": "658", "debit": "3.20"}, {"account": "512", "credit": "3.20"}],
+    }
+    created = await gateway.client.post("/v1/journal-entries", json=manual)
+    assert created.status_code == 201
+    reversal = await gateway.client.post(
+        f"/v1/journal-entries/{created.json()['id']}/reversal", json={"entry_date": "2026-02-28"}
+    )
+    assert reversal.status_code == 201
+    return len(events) - len(CUSTOMERS) + 2
+
+
+async def test_fec_and_plain_text_journal(
+    make_database: Any, kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    tool = await asyncio.to_thread(hledger)
+    async with running_gateway(make_database, kafka_bootstrap) as gateway:
+        entry_count = await booked_scenario(gateway)
+
+        response = await gateway.client.get("/v1/exports/fec", params={"fiscal_year": 2026})
+        assert response.status_code == 200
+        assert f'filename="{SIREN}FEC20261231.txt"' in response.headers["content-disposition"]
+        check_fec(response.content.decode("utf-8"), entry_count)
+
+        journal = tmp_path / "export.journal"
+        exported = await gateway.client.get("/v1/exports/ledger")
+        assert exported.status_code == 200
+        journal.write_bytes(exported.content)
+        checked = await run(
+            tool, "-f", str(journal), "check", "accounts", "commodities", "ordereddates"
+        )
+        assert checked.returncode == 0, checked.stderr
+        balance = await run(
+            tool, "-f", str(journal), "balance", "--depth", "1", "--output-format", "csv"
+        )
+        assert balance.returncode == 0, balance.stderr
+        by_account = {row[0]: row[1] for row in csv.reader(io.StringIO(balance.stdout)) if row}
+        total = by_account.pop("total")
+        by_account.pop("account")
+        assert amount(total) == 0
+        trial = await gateway.get("/v1/trial-balance", as_of="2026-12-31")
+        expected = {a["account"]: Decimal(a["balance"]) for a in trial["accounts"]}
+        assert {k: amount(v) for k, v in by_account.items()} == {
+            k: v for k, v in expected.items() if v != 0
+        }
+        assert trial["totals"]["debit"] == trial["totals"]["credit"]
+
+
+async def run(*command: str) -> subprocess.CompletedProcess[str]:
+    return await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True)
+
+
+def amount(text: str) -> Decimal:
+    """hledger's `120.00 EUR`, or `0` for nothing."""
+    value = text.replace("EUR", "").strip()
+    return Decimal(value or "0")
+
+
+def check_fec(text: str, entry_count: int) -> None:
+    assert text.endswith("\r\n")
+    lines = text.removesuffix("\r\n").split("\r\n")
+    header, rows = lines[0].split("\t"), [line.split("\t") for line in lines[1:]]
+    assert tuple(header) == FEC_COLUMNS
+    assert all(len(row) == 18 for row in rows)
+    records = [dict(zip(FEC_COLUMNS, row, strict=True)) for row in rows]
+    numbers: dict[str, list[int]] = defaultdict(list)
+    totals: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    for record in records:
+        assert DATE.match(record["EcritureDate"]) and DATE.match(record["PieceDate"])
+        assert DATE.match(record["ValidDate"])
+        assert AMOUNT.match(record["Debit"]) and AMOUNT.match(record["Credit"])
+        assert re.match(r"^[0-9]{3}", record["CompteNum"]) and record["CompteLib"]
+        assert record["PieceRef"] and record["EcritureLib"] and record["JournalLib"]
+        assert record["Montantdevise"] == record["Idevise"] == ""
+        if record["CompteNum"] in ("411", "416"):
+            assert record["CompAuxLib"] == CUSTOMERS[record["CompAuxNum"]]
+        else:
+            assert record["CompAuxNum"] == record["CompAuxLib"] == ""
+        assert bool(record["EcritureLet"]) == bool(record["DateLet"])
+        if record["DateLet"]:
+            assert DATE.match(record["DateLet"])
+        journal, year, sequence = record["EcritureNum"].split("-")
+        assert journal == record["JournalCode"] and year == "2026"
+        if not numbers[journal] or numbers[journal][-1] != int(sequence):
+            numbers[journal].append(int(sequence))
+        debit, credit = (Decimal(record[k].replace(",", ".")) for k in ("Debit", "Credit"))
+        totals[record["EcritureNum"]][0] += debit
+        totals[record["EcritureNum"]][1] += credit
+    for taken in numbers.values():
+        assert taken == list(range(1, len(taken) + 1))  # continuous, in validation order
+    assert len(totals) == entry_count
+    assert all(debit == credit > 0 for debit, credit in totals.values())
+    lettered = [r for r in records if r["EcritureLet"]]
+    assert {r["CompteNum"] for r in lettered} == {"411", "416"}

@@ -1,0 +1,76 @@
+"""The API on SQLite, the quick local run's database: no broker, no PostgreSQL needed."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from coulisse.accounting_gateway.bootstrap import definition
+from coulisse.accounting_gateway.config import GatewaySettings
+from coulisse.platform import testing
+from coulisse.platform.migrations import upgrade
+from coulisse.platform.service import create_app
+
+
+async def test_manual_books_on_sqlite(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite'}"
+    await asyncio.to_thread(upgrade, definition.alembic_ini, url)
+    settings = GatewaySettings(
+        DATABASE_URL=url,
+        COULISSE_JWT_SECRET=testing.TEST_SECRET,
+        COULISSE_ENV="test",
+        COULISSE_ROLES="api",
+        ACCOUNTING_SIREN="732829320",
+    )
+    async with testing.InProcessService(create_app(definition, settings)) as client:
+        client.headers.update(testing.auth_headers(["accounting:read", "accounting:write"]))
+        body = {
+            "entry_date": "2026-01-15",
+            "label": "Capital",
+            "lines": [
+                {"account": "512", "debit": "1000.00"},
+                {"account": "758", "credit": "1000.00"},
+            ],
+        }
+        created = await client.post("/v1/journal-entries", json=body)
+        assert created.status_code == 201, created.text
+        assert created.json()["entry_number"] == "OD-2026-000001"
+        reversed_ = await client.post(
+            f"/v1/journal-entries/{created.json()['id']}/reversal",
+            json={"entry_date": "2026-02-01"},
+        )
+        assert reversed_.status_code == 201
+
+        close = await client.post("/v1/periods/2026-01/close")
+        assert close.status_code == 200, close.text
+        periods = {
+            p["period"]: p["status"] for p in (await client.get("/v1/periods")).json()["items"]
+        }
+        assert periods["2026-01"] == "closed" and periods["2026-02"] == "open"
+
+        trial = (await client.get("/v1/trial-balance", params={"as_of": "2026-01-31"})).json()
+        assert trial["totals"] == {"debit": "1000.00", "credit": "1000.00"}
+        ledger = (await client.get("/v1/accounts/512/ledger")).json()
+        assert [line["running_balance"] for line in ledger["lines"]] == ["1000.00", "0.00"]
+        page = (await client.get("/v1/accounts/5/ledger", params={"limit": 1})).json()
+        rest = (
+            await client.get(
+                "/v1/accounts/5/ledger", params={"limit": 1, "cursor": page["next_cursor"]}
+            )
+        ).json()
+        assert rest["lines"][0]["running_balance"] == "0.00" and rest["next_cursor"] is None
+        opening = (
+            await client.get("/v1/accounts/512/ledger", params={"from": "2026-02-01"})
+        ).json()
+        assert (opening["opening_balance"], opening["balance"], opening["closing_balance"]) == (
+            "1000.00",
+            "-1000.00",
+            "0.00",
+        )
+
+        fec = await client.get("/v1/exports/fec", params={"fiscal_year": 2026})
+        assert fec.status_code == 200 and len(fec.text.splitlines()) == 5
+        journal = await client.get("/v1/exports/ledger")
+        assert journal.text.count("(OD-2026-") == 2
+        assert (await client.get("/v1/suspense")).json() == {"items": [], "next_cursor": None}
+        assert (await client.get("/v1/mappings")).json()["version"] == "pcg-2026.1"
