@@ -254,10 +254,10 @@ def token(
 def bench(
     documents: Annotated[
         int, typer.Option(help="Invoices + payments for the journaling phase.")
-    ] = 3000,
+    ] = 2000,
     concurrency: Annotated[int, typer.Option(help="Concurrent HTTP clients.")] = 32,
     rate: Annotated[float, typer.Option(help="Events per second of the latency phase.")] = 200.0,
-    seconds: Annotated[float, typer.Option(help="Length of the latency phase.")] = 15.0,
+    seconds: Annotated[float, typer.Option(help="Length of the latency phase.")] = 10.0,
 ) -> None:
     """Measure the running system (start it with `coulisse up`); results as JSON in bench/results/."""
     from coulisse.ops import bench as benchmark
