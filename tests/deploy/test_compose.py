@@ -282,9 +282,7 @@ def test_the_topics_are_created_the_same_way_everywhere(compose: dict[str, Any])
     assert env_mapping(container_env(container))["TOPIC_PARTITIONS"] == "6"
 
 
-def test_topics_cover_the_contracts_when_they_exist() -> None:
-    if importlib.util.find_spec("coulisse.contracts.topics") is None:
-        pytest.skip("coulisse.contracts.topics is not written yet")
+def test_topics_cover_the_contracts() -> None:
     topics = importlib.import_module("coulisse.contracts.topics")
     declared = {
         value
@@ -292,9 +290,8 @@ def test_topics_cover_the_contracts_when_they_exist() -> None:
         if key.isupper() and isinstance(value, str) and TOPIC_NAME.fullmatch(value)
     }
     assert declared <= TOPICS, f"topics the deployment does not create: {declared - TOPICS}"
-    dlq_topic = getattr(topics, "dlq_topic", None)
-    if callable(dlq_topic):
-        assert {dlq_topic(group) for group in CONSUMER_GROUPS} <= TOPICS
+    assert set(topics.CONSUMER_GROUPS) == set(CONSUMER_GROUPS)
+    assert {topics.dlq_topic(group) for group in topics.CONSUMER_GROUPS} <= TOPICS
 
 
 def test_postgres_creates_one_database_and_role_per_service(compose: dict[str, Any]) -> None:

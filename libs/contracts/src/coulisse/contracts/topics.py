@@ -46,6 +46,10 @@ TOPICS: tuple[Topic, ...] = (
 )
 
 
+CONSUMER_GROUPS: tuple[str, ...] = ("billing", "collections", "accounting-gateway", "reporting")
+"""The consumer groups of the system (one per consuming service): each has a dead-letter topic."""
+
+
 def dlq_topic(consumer_group: str) -> str:
     """Dead-letter topic of a consumer group: where records it can never process are parked."""
     if not consumer_group:

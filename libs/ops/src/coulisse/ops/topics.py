@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from coulisse.contracts import topics as contract
 
 
 class TopicLike(Protocol):
@@ -28,38 +30,15 @@ TOPIC_ALREADY_EXISTS = 36
 # rebuilds its read models from the topics and a dead-lettered event stays until dealt with.
 TOPIC_CONFIGS = {"retention.ms": "-1", "min.insync.replicas": "1"}
 
-# Until coulisse.contracts.topics exists; then the contracts are the one source of truth.
-_FALLBACK_TOPICS: tuple[Topic, ...] = (
-    Topic("customer.events"),
-    Topic("billing.events"),
-    Topic("collections.events"),
-    Topic("accounting.events"),
-)
-_FALLBACK_GROUPS: tuple[str, ...] = ("billing", "collections", "accounting-gateway", "reporting")
-
-
-def _fallback_dlq_topic(group: str) -> str:
-    return f"{group}.dlq"
-
-
-def _contracts() -> tuple[Sequence[TopicLike], Callable[[str], str], Sequence[str]]:
-    try:
-        from coulisse.contracts import topics as contract
-    except ImportError:
-        return _FALLBACK_TOPICS, _fallback_dlq_topic, _FALLBACK_GROUPS
-    groups: Sequence[str] = getattr(contract, "CONSUMER_GROUPS", _FALLBACK_GROUPS)
-    return contract.TOPICS, contract.dlq_topic, groups
-
 
 def all_topics() -> list[Topic]:
     """Every event topic and one dead-letter topic per consumer group, without duplicates."""
-    topics, dlq_topic, groups = _contracts()
     wanted: dict[str, Topic] = {}
-    for topic in topics:
+    for topic in contract.TOPICS:
         wanted.setdefault(topic.name, Topic(topic.name, topic.partitions))
     partitions = max((t.partitions for t in wanted.values()), default=6)
-    for group in groups:
-        name = dlq_topic(group)
+    for group in contract.CONSUMER_GROUPS:
+        name = contract.dlq_topic(group)
         wanted.setdefault(name, Topic(name, partitions))
     return list(wanted.values())
 
