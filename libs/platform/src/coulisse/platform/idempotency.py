@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coulisse.platform.repository import aware
 from coulisse.platform.tables import idempotency_table
 
 KEY_TTL = timedelta(hours=24)
@@ -51,8 +52,7 @@ async def find(session: AsyncSession, key: str) -> StoredResponse | None:
     ).first()
     if row is None:
         return None
-    created_at = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
-    if datetime.now(UTC) - created_at > KEY_TTL:
+    if datetime.now(UTC) - aware(row.created_at) > KEY_TTL:
         await session.execute(sa.delete(idempotency_table).where(idempotency_table.c.key == key))
         return None
     return StoredResponse(row.request_hash, row.status_code, row.response_body)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -13,6 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coulisse.platform.domain import Aggregate, Conflict
 
 
+@overload
+def aware(value: datetime) -> datetime: ...
+@overload
+def aware(value: None) -> None: ...
 def aware(value: datetime | None) -> datetime | None:
     """SQLite gives naive datetimes back; everything stored is UTC."""
     if value is not None and value.tzinfo is None:

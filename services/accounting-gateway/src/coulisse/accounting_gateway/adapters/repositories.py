@@ -172,7 +172,7 @@ def suspended_from_row(row: Any) -> SuspendedEvent:
         source_event_type=row["source_event_type"],
         reason=row["reason"],
         error=row["error"],
-        suspended_at=aware(row["suspended_at"]) or datetime.min,
+        suspended_at=aware(row["suspended_at"]),
         envelope=row["envelope"],
         raw=row["raw"],
         origin=row["origin"],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -16,10 +15,6 @@ from ..domain.customers import BillingCustomer
 from ..domain.invoices import Invoice
 from ..domain.payments import Payment, PaymentAllocation
 from ..domain.refunds import Refund
-
-
-def _instant(value: Any) -> datetime:
-    return aware(value) or datetime.now(UTC)
 
 
 def customer_values(customer: BillingCustomer) -> dict[str, Any]:
@@ -43,7 +38,7 @@ def customer_from_row(row: Mapping[Any, Any]) -> BillingCustomer:
         email=row["email"],
         payment_terms_days=row["payment_terms_days"],
         credit_available=row["credit_available"],
-        updated_at=_instant(row["updated_at"]),
+        updated_at=aware(row["updated_at"]),
     )
 
 
@@ -129,7 +124,7 @@ def invoice_from_row(row: Mapping[Any, Any], lines: list[Line]) -> Invoice:
         written_off=row["amount_written_off"],
         written_off_on=row["written_off_on"],
         source_fee_id=row["source_fee_id"],
-        created_at=_instant(row["created_at"]),
+        created_at=aware(row["created_at"]),
         issued_at=aware(row["issued_at"]),
         version=row["version"],
     )
@@ -168,7 +163,7 @@ def credit_note_from_row(row: Mapping[Any, Any], lines: list[Line]) -> CreditNot
         reason=row["reason"],
         lines=lines,
         to_customer_credit=row["to_customer_credit"],
-        created_at=_instant(row["created_at"]),
+        created_at=aware(row["created_at"]),
     )
 
 
@@ -215,7 +210,7 @@ def payment_from_row(row: Mapping[Any, Any], allocations: list[Mapping[Any, Any]
             for a in allocations
         ],
         unallocated=row["unallocated"],
-        created_at=_instant(row["created_at"]),
+        created_at=aware(row["created_at"]),
     )
 
 
@@ -245,7 +240,7 @@ def refund_from_row(row: Mapping[Any, Any]) -> Refund:
         issued_on=row["issued_on"],
         reason=row["reason"],
         request_id=row["request_id"],
-        created_at=_instant(row["created_at"]),
+        created_at=aware(row["created_at"]),
     )
 
 

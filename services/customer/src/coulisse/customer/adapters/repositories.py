@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -89,8 +88,8 @@ class CustomerRepository(Repository):
                 payment_terms_days=row["payment_terms_days"],
                 address=Address.model_validate(row["address"]) if row["address"] else None,
             ),
-            created_at=aware(row["created_at"]) or datetime.now(UTC),
-            updated_at=aware(row["updated_at"]) or datetime.now(UTC),
+            created_at=aware(row["created_at"]),
+            updated_at=aware(row["updated_at"]),
             erased_at=aware(row["erased_at"]),
             version=row["version"],
         )
@@ -165,9 +164,9 @@ class RequestRepository(Repository):
             channel=row["channel"],
             status=row["status"],
             resolution=row["resolution"],
-            opened_at=aware(row["opened_at"]) or datetime.now(UTC),
-            due_at=aware(row["due_at"]) or datetime.now(UTC),
+            opened_at=aware(row["opened_at"]),
+            due_at=aware(row["due_at"]),
             closed_at=aware(row["closed_at"]),
-            updated_at=aware(row["updated_at"]) or datetime.now(UTC),
+            updated_at=aware(row["updated_at"]),
             version=row["version"],
         )
