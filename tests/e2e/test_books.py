@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import gateway_samples as samples
 import httpx
 import pytest
 
-from coulisse.accounting_gateway import samples
 from coulisse.contracts.collections import ReceivableClassifiedDoubtful, ReceivableWrittenOff
 from coulisse.contracts.topics import (
     BILLING_EVENTS,
@@ -99,7 +99,7 @@ async def system(make_database: Any, kafka_bootstrap: str, tmp_path: Path) -> As
                 await make_database(),
                 kafka_bootstrap,
                 tmp_path / "gateway.log",
-                ACCOUNTING_CONSUMER_GROUP=group,
+                COULISSE_CONSUMER_GROUP=group,
                 ACCOUNTING_SIREN=SIREN,
             ),
         ]

@@ -16,6 +16,7 @@ from opentelemetry import trace
 from coulisse.contracts.customer import CustomerRegistered
 from coulisse.contracts.topics import dlq_topic
 from coulisse.platform import testing
+from coulisse.platform.clock import SystemClock
 from coulisse.platform.db import create_engine, session_factory
 from coulisse.platform.envelope import IncomingEvent, build_envelope
 from coulisse.platform.inbox import InboxConsumer
@@ -103,7 +104,7 @@ async def test_duplicates_apply_once_and_poison_goes_to_the_dead_letter_topic(
         retry_wait=0.01,
     )
     broker = KafkaBroker(kafka_bootstrap, enable_idempotence=True, logger=None)
-    consumer.subscribe(broker, batch_size=50)
+    consumer.subscribe(broker, clock=SystemClock(), batch_size=50)
 
     customer = uuid4()
     first = build_envelope(

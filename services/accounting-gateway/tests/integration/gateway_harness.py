@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import gateway_samples as samples
 import httpx
 import sqlalchemy as sa
 
-from coulisse.accounting_gateway import samples
 from coulisse.accounting_gateway.adapters.rules_file import DEFAULT_RULES
 from coulisse.accounting_gateway.bootstrap import definition
 from coulisse.accounting_gateway.config import GatewaySettings
@@ -106,7 +106,7 @@ async def start_gateway(
         COULISSE_ROLES=roles,
         ACCOUNTING_RULES_PATH=str(rules),
         ACCOUNTING_SIREN=SIREN,
-        ACCOUNTING_CONSUMER_GROUP=group,
+        COULISSE_CONSUMER_GROUP=group,
         COULISSE_CONSUMER_MAX_ATTEMPTS=2,
     )
     return create_app(definition, settings), group

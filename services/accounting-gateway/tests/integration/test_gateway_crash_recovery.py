@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+import gateway_samples as samples
 import httpx
 import pytest
 import sqlalchemy as sa
 from gateway_harness import CONSUMED, SIREN, new_consumer_group
 
-from coulisse.accounting_gateway import samples
 from coulisse.accounting_gateway.adapters.tables import journal_entries, journal_lines, letters
 from coulisse.platform import testing
 from coulisse.platform.db import create_engine
@@ -91,7 +91,7 @@ async def test_kill_9_while_events_flow_posts_each_event_exactly_once(
         database_url=database_url,
         bootstrap=kafka_bootstrap,
         port=port,
-        extra={"ACCOUNTING_CONSUMER_GROUP": group, "ACCOUNTING_SIREN": SIREN},
+        extra={"COULISSE_CONSUMER_GROUP": group, "ACCOUNTING_SIREN": SIREN},
     )
     await asyncio.to_thread(testing.migrate, MODULE, env)
     events = business(seed=4)

@@ -9,15 +9,16 @@ from decimal import Decimal
 from pathlib import Path
 from uuid import uuid4
 
+import gateway_samples as samples
 import pytest
 import sqlalchemy as sa
 
-from coulisse.accounting_gateway import samples
 from coulisse.accounting_gateway.adapters.rules_file import DEFAULT_RULES, RuleBookSource
 from coulisse.accounting_gateway.adapters.tables import journal_entries, letters, suspense
 from coulisse.accounting_gateway.application.posting import SourceEvent, post_event
 from coulisse.accounting_gateway.bootstrap import GatewayUnitOfWorkFactory, definition
 from coulisse.contracts.base import CloudEvent, EventPayload
+from coulisse.platform.clock import SettableClock
 from coulisse.platform.db import create_engine, session_factory
 from coulisse.platform.migrations import upgrade
 from coulisse.platform.tables import outbox_table
@@ -33,10 +34,12 @@ async def sqlite_books(tmp_path: Path) -> AsyncIterator[GatewayUnitOfWorkFactory
     await asyncio.to_thread(upgrade, definition.alembic_ini, url)
     engine = create_engine(url)
     try:
+        clock = SettableClock("2026-10-15T09:00:00Z")
         yield GatewayUnitOfWorkFactory(
             session_factory(engine),
             service="accounting-gateway",
-            rules=RuleBookSource(DEFAULT_RULES),
+            rules=RuleBookSource(DEFAULT_RULES, clock),
+            clock=clock,
         )
     finally:
         await engine.dispose()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from uuid import uuid4
 
@@ -12,6 +12,7 @@ from coulisse.billing.domain.invoices import Invoice
 from coulisse.billing.domain.numbering import document_number
 
 ISSUED_ON = date(2026, 10, 1)
+NOW = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 
 
 def line(
@@ -31,8 +32,9 @@ def line(
 
 
 def customer(credit: str = "0.00") -> BillingCustomer:
-    known = BillingCustomer(id=uuid4())
+    known = BillingCustomer(updated_at=NOW, id=uuid4())
     known.registered(
+        now=NOW,
         account_number="C000042",
         display_name="Boulangerie Martin",
         email="compta@martin.example.fr",
@@ -50,12 +52,14 @@ def issued_invoice(
 ) -> Invoice:
     owner = owner or customer()
     invoice = Invoice.draft(
+        now=NOW,
         customer_id=owner.id,
         account_number=owner.ensure_known(),
         lines=list(lines) or [line()],
         currency="EUR",
     )
     invoice.issue(
+        now=NOW,
         number=document_number("F", issued_on.year, sequence),
         issue_date=issued_on,
         due_date=issued_on + timedelta(days=30),

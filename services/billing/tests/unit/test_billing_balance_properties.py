@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from billing_factories import customer, issued_invoice
+from billing_factories import NOW, customer, issued_invoice
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -70,6 +70,7 @@ class CustomerAccount(RuleBasedStateMachine):
         self.payments += 1
         Payment.receive(
             self.owner,
+            now=NOW,
             amount=amount,
             currency="EUR",
             method="transfer",
@@ -112,6 +113,7 @@ class CustomerAccount(RuleBasedStateMachine):
         try:
             Refund.issue(
                 self.owner,
+                now=NOW,
                 amount=amount,
                 currency="EUR",
                 method="transfer",

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from billing_factories import ISSUED_ON, customer, issued_invoice, line
+from billing_factories import ISSUED_ON, NOW, customer, issued_invoice, line
 
 from coulisse.billing.domain.credit_notes import CreditNote, check_credit_date
 from coulisse.billing.domain.invoices import Invoice
@@ -31,6 +31,7 @@ def test_no_document_is_dated_before_the_last_of_its_series() -> None:
 def test_issuing_records_the_event_with_exact_totals() -> None:
     owner = customer()
     invoice = Invoice.draft(
+        now=NOW,
         customer_id=owner.id,
         account_number="C000042",
         lines=[line("2", "49.99", "20"), line("3", "4.10", "5.5", revenue_account="707100")],
@@ -38,7 +39,7 @@ def test_issuing_records_the_event_with_exact_totals() -> None:
     )
     assert invoice.status == "draft" and invoice.amount_due == 0
     assert invoice.pull_events() == []
-    invoice.issue(number="F2026-000001", issue_date=ISSUED_ON, due_date=date(2026, 10, 31))
+    invoice.issue(now=NOW, number="F2026-000001", issue_date=ISSUED_ON, due_date=date(2026, 10, 31))
     [event] = invoice.pull_events()
     assert isinstance(event, InvoiceIssued)
     assert event.number == "F2026-000001" and event.kind == "standard"
@@ -55,23 +56,27 @@ def test_issuing_records_the_event_with_exact_totals() -> None:
 def test_an_issued_invoice_cannot_be_issued_again() -> None:
     invoice = issued_invoice()
     with pytest.raises(Conflict):
-        invoice.issue(number="F2026-000002", issue_date=ISSUED_ON, due_date=ISSUED_ON)
+        invoice.issue(now=NOW, number="F2026-000002", issue_date=ISSUED_ON, due_date=ISSUED_ON)
     assert invoice.number == "F2026-000001"
 
 
 def test_the_due_date_cannot_precede_the_issue_date() -> None:
     draft = Invoice.draft(
-        customer_id=customer().id, account_number="C1", lines=[line()], currency="EUR"
+        now=NOW, customer_id=customer().id, account_number="C1", lines=[line()], currency="EUR"
     )
     with pytest.raises(InvalidInput) as refused:
-        draft.issue(number="F2026-000009", issue_date=ISSUED_ON, due_date=date(2026, 9, 30))
+        draft.issue(
+            now=NOW, number="F2026-000009", issue_date=ISSUED_ON, due_date=date(2026, 9, 30)
+        )
     assert refused.value.field == "due_date"
     assert draft.status == "draft"
 
 
 def test_an_invoice_without_lines_is_refused() -> None:
     with pytest.raises(InvalidInput) as refused:
-        Invoice.draft(customer_id=customer().id, account_number="C1", lines=[], currency="EUR")
+        Invoice.draft(
+            now=NOW, customer_id=customer().id, account_number="C1", lines=[], currency="EUR"
+        )
     assert refused.value.field == "lines"
 
 
@@ -89,7 +94,7 @@ def test_status_follows_payments() -> None:
 
 def test_a_draft_can_be_neither_paid_nor_credited() -> None:
     draft = Invoice.draft(
-        customer_id=customer().id, account_number="C1", lines=[line()], currency="EUR"
+        now=NOW, customer_id=customer().id, account_number="C1", lines=[line()], currency="EUR"
     )
     with pytest.raises(Conflict):
         draft.allocate(Decimal("1.00"), field="amount")
@@ -146,6 +151,7 @@ def test_the_credit_note_records_its_own_event() -> None:
     excess = invoice.credit(lines)
     note = CreditNote.issue(
         invoice,
+        now=NOW,
         number="A2026-000001",
         issue_date=date(2026, 10, 5),
         reason="Remise commerciale",

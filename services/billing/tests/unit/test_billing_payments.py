@@ -7,7 +7,7 @@ from decimal import Decimal
 from uuid import uuid4
 
 import pytest
-from billing_factories import customer, issued_invoice, line
+from billing_factories import NOW, customer, issued_invoice, line
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -30,6 +30,7 @@ def pay(
 ) -> Payment:
     return Payment.receive(
         owner,
+        now=NOW,
         amount=Decimal(amount),
         currency="EUR",
         method="transfer",
@@ -100,7 +101,7 @@ def test_explicit_allocations_are_checked() -> None:
 
 
 def test_a_payment_from_an_unknown_customer_is_refused() -> None:
-    pending = BillingCustomer(id=uuid4())
+    pending = BillingCustomer(updated_at=NOW, id=uuid4())
     with pytest.raises(InvalidInput) as refused:
         pay(pending, "10.00", [])
     assert refused.value.field == "customer_id"
@@ -111,6 +112,7 @@ def test_refunds_never_exceed_the_credit() -> None:
     with pytest.raises(Conflict) as refused:
         Refund.issue(
             owner,
+            now=NOW,
             amount=Decimal("20.01"),
             currency="EUR",
             method="transfer",
@@ -122,6 +124,7 @@ def test_refunds_never_exceed_the_credit() -> None:
     request_id = uuid4()
     refund = Refund.issue(
         owner,
+        now=NOW,
         amount=Decimal("20.00"),
         currency="EUR",
         method="transfer",

@@ -14,10 +14,12 @@ from coulisse.customer.domain.requests import (
 )
 from coulisse.platform.domain import Conflict, InvalidInput
 
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
 
 def opened(category: RequestCategory = "refund") -> CustomerRequest:
     request = CustomerRequest.open(
-        customer_id=uuid4(), category=category, subject="Trop-perçu sur F2026-000012"
+        customer_id=uuid4(), category=category, subject="Trop-perçu sur F2026-000012", now=NOW
     )
     request.pull_events()
     return request
@@ -36,9 +38,9 @@ def test_opening_sets_the_service_level_deadline() -> None:
 
 def test_valid_transitions_record_events() -> None:
     request = opened()
-    request.change_status("in_progress")
-    request.change_status("waiting_customer")
-    request.change_status("resolved", "Remboursement émis")
+    request.change_status("in_progress", now=NOW)
+    request.change_status("waiting_customer", now=NOW)
+    request.change_status("resolved", "Remboursement émis", now=NOW)
     events = request.pull_events()
     assert [e.status for e in events if isinstance(e, RequestStatusChanged)] == [
         "in_progress",
@@ -51,19 +53,19 @@ def test_valid_transitions_record_events() -> None:
 @pytest.mark.parametrize(("first", "then"), [("resolved", "in_progress"), ("rejected", "resolved")])
 def test_closed_requests_cannot_move(first: RequestStatus, then: RequestStatus) -> None:
     request = opened()
-    request.change_status(first, "done")
+    request.change_status(first, "done", now=NOW)
     with pytest.raises(Conflict):
-        request.change_status(then, "again")
+        request.change_status(then, "again", now=NOW)
 
 
 def test_same_status_is_not_a_transition() -> None:
     with pytest.raises(Conflict):
-        opened().change_status("open")
+        opened().change_status("open", now=NOW)
 
 
 def test_closing_needs_a_resolution() -> None:
     with pytest.raises(InvalidInput) as error:
-        opened().change_status("resolved")
+        opened().change_status("resolved", now=NOW)
     assert error.value.field == "resolution"
 
 
@@ -72,8 +74,9 @@ def test_overdue_when_open_past_deadline() -> None:
         customer_id=uuid4(),
         category="billing_question",
         subject="?",
-        now=datetime.now(UTC) - timedelta(days=3),
+        now=NOW - timedelta(days=3),
     )
-    assert request.is_overdue
-    request.change_status("resolved", "answered")
-    assert not request.is_overdue
+    assert not request.is_overdue(NOW - timedelta(days=3))
+    assert request.is_overdue(NOW)
+    request.change_status("resolved", "answered", now=NOW)
+    assert not request.is_overdue(NOW + timedelta(days=30))

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
 
+from coulisse.platform.clock import Clock
 from coulisse.platform.commands import CommandRunner
 from coulisse.platform.domain import InvalidInput
+from coulisse.platform.settings import ServiceSettings
+from coulisse.platform.uow import UnitOfWork
 
 T = TypeVar("T")
 
@@ -66,16 +70,32 @@ CursorQuery = Annotated[
 ]
 
 
+# Typed dependencies: each service binds them to its own classes in `entrypoints/deps.py`
+# (`CommandsDep[BillingUnitOfWork]`), so mypy checks route code against the real unit of work.
+U = TypeVar("U", bound=UnitOfWork)
+S = TypeVar("S", bound=ServiceSettings)
+
+
 def _commands(request: Request) -> CommandRunner[Any]:
-    runner: CommandRunner[Any] = request.app.state.commands
+    runner: CommandRunner[Any] = request.app.state.runtime.commands
     return runner
 
 
-CommandsDep = Annotated[CommandRunner[Any], Depends(_commands)]
+def _uow_factory(request: Request) -> Callable[[], Any]:
+    factory: Callable[[], Any] = request.app.state.runtime.uow_factory
+    return factory
 
 
-def _uow_factory(request: Request) -> Any:
-    return request.app.state.runtime.uow_factory
+def _settings(request: Request) -> Any:
+    return request.app.state.settings
 
 
-UowFactoryDep = Annotated[Any, Depends(_uow_factory)]
+def _clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+CommandsDep = Annotated[CommandRunner[U], Depends(_commands)]
+UowFactoryDep = Annotated[Callable[[], U], Depends(_uow_factory)]
+SettingsDep = Annotated[S, Depends(_settings)]
+ClockDep = Annotated[Clock, Depends(_clock)]

@@ -7,7 +7,6 @@ becomes the `actor` of every event the request causes.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -16,6 +15,7 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from coulisse.platform.clock import Clock, default_clock, timestamp
 from coulisse.platform.context import CausationContext, set_causation
 from coulisse.platform.settings import ALL_SCOPES, ServiceSettings
 
@@ -42,9 +42,16 @@ class Principal:
     scopes: frozenset[str]
 
 
-def mint_token(secret: str, sub: str, scopes: Sequence[str], ttl_seconds: int = 3600) -> str:
+def mint_token(
+    secret: str,
+    sub: str,
+    scopes: Sequence[str],
+    ttl_seconds: int = 3600,
+    *,
+    clock: Clock | None = None,
+) -> str:
     """An HS256 token for local use (the `coulisse token` command, tests, demo data)."""
-    now = int(time.time())
+    now = timestamp(clock or default_clock())
     unknown = set(scopes) - set(ALL_SCOPES)
     if unknown:
         raise ValueError(f"unknown scope(s): {', '.join(sorted(unknown))}")
@@ -53,8 +60,9 @@ def mint_token(secret: str, sub: str, scopes: Sequence[str], ttl_seconds: int = 
 
 
 class TokenVerifier:
-    def __init__(self, settings: ServiceSettings) -> None:
+    def __init__(self, settings: ServiceSettings, clock: Clock | None = None) -> None:
         self._settings = settings
+        self._clock = clock or default_clock()
         self._jwks = (
             jwt.PyJWKClient(settings.jwks_url, cache_keys=True) if settings.jwks_url else None
         )
@@ -77,17 +85,32 @@ class TokenVerifier:
                 options={
                     "require": ["exp", "sub"],
                     "verify_aud": self._settings.jwt_audience is not None,
+                    # Time claims are checked below against the platform's clock.
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
                 },
             )
-        except jwt.ExpiredSignatureError as exc:
-            raise AuthError("the token has expired") from exc
         except jwt.PyJWKClientError as exc:
             raise AuthError(f"the token's signing key cannot be found: {exc}") from exc
         except jwt.InvalidTokenError as exc:
             raise AuthError(f"the token is invalid: {exc}") from exc
+        self._check_times(claims)
         scope_claim = claims.get("scope", claims.get("scp", ""))
         scopes = scope_claim.split() if isinstance(scope_claim, str) else list(scope_claim)
         return Principal(sub=str(claims["sub"]), scopes=frozenset(scopes))
+
+    def _check_times(self, claims: dict[str, Any]) -> None:
+        now = timestamp(self._clock)
+        try:
+            expires = int(claims["exp"])
+            not_before = int(claims.get("nbf", now))
+        except (TypeError, ValueError) as exc:
+            raise AuthError("the token is invalid: exp and nbf must be integers") from exc
+        if expires <= now:
+            raise AuthError("the token has expired")
+        if not_before > now:
+            raise AuthError("the token is not valid yet")
 
 
 _bearer = HTTPBearer(auto_error=False)

@@ -52,9 +52,7 @@ class SystemClock:
         if start is None and configured:
             start = parse_instant(configured)
         # The offset is fixed at construction; the clock then advances with real time.
-        self._offset = (
-            start - datetime.fromtimestamp(time.time(), UTC) if start else timedelta(0)
-        )
+        self._offset = start - datetime.fromtimestamp(time.time(), UTC) if start else timedelta(0)
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(time.time(), UTC) + self._offset

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import Response
@@ -95,7 +95,7 @@ class CommandRunner(Generic[U]):
         for _ in range(2):
             uow = self.uow_factory()
             async with uow:
-                stored = await idempotency.find(uow.session, key.key)
+                stored = await idempotency.find(uow.session, key.key, uow.clock.now())
                 if stored is not None:
                     return _replay(stored, key)
                 result = await handler(command, uow)
@@ -104,6 +104,7 @@ class CommandRunner(Generic[U]):
                     uow.session,
                     key.key,
                     idempotency.StoredResponse(key.fingerprint, status_code, bytes(response.body)),
+                    uow.clock.now(),
                 )
                 try:
                     await uow.commit()
@@ -120,10 +121,3 @@ class CommandRunner(Generic[U]):
 
 def _json(model: BaseModel, status_code: int) -> Response:
     return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
-
-
-def runner_dependency(attribute: str = "commands") -> Callable[[Request], Any]:
-    def _runner(request: Request) -> Any:
-        return getattr(request.app.state, attribute)
-
-    return _runner

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from coulisse.contracts.base import CloudEvent, EventPayload
 from coulisse.contracts.registry import EVENT_TYPES
+from coulisse.platform.clock import default_clock
 
 CONTENT_TYPE = CloudEvent.CONTENT_TYPE
 
@@ -44,7 +45,7 @@ def build_envelope(
     time: datetime | None = None,
 ) -> OutgoingEvent:
     event_id = event_id or uuid4()
-    time = time or datetime.now(UTC)
+    time = time or default_clock().now()
     envelope = CloudEvent(
         id=event_id,
         source=f"/coulisse/{service}",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,7 +39,7 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
 
 
-async def find(session: AsyncSession, key: str) -> StoredResponse | None:
+async def find(session: AsyncSession, key: str, now: datetime) -> StoredResponse | None:
     row = (
         await session.execute(
             sa.select(
@@ -52,19 +52,19 @@ async def find(session: AsyncSession, key: str) -> StoredResponse | None:
     ).first()
     if row is None:
         return None
-    if datetime.now(UTC) - aware(row.created_at) > KEY_TTL:
+    if now - aware(row.created_at) > KEY_TTL:
         await session.execute(sa.delete(idempotency_table).where(idempotency_table.c.key == key))
         return None
     return StoredResponse(row.request_hash, row.status_code, row.response_body)
 
 
-async def store(session: AsyncSession, key: str, response: StoredResponse) -> None:
+async def store(session: AsyncSession, key: str, response: StoredResponse, now: datetime) -> None:
     await session.execute(
         sa.insert(idempotency_table).values(
             key=key,
             request_hash=response.request_hash,
             status_code=response.status_code,
             response_body=response.body,
-            created_at=datetime.now(UTC),
+            created_at=now,
         )
     )

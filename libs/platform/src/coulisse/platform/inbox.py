@@ -18,7 +18,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from coulisse.contracts.topics import dlq_topic
+from coulisse.platform.clock import Clock, SystemClock
 from coulisse.platform.context import CausationContext, set_causation
 from coulisse.platform.envelope import IncomingEvent, MalformedEvent, parse_record_value
 from coulisse.platform.kafka import decode_headers
@@ -86,10 +87,9 @@ async def already_applied(
 
 
 async def record_applied(
-    session: AsyncSession, consumer: str, events: Sequence[IncomingEvent]
+    session: AsyncSession, consumer: str, events: Sequence[IncomingEvent], now: datetime
 ) -> None:
     if events:
-        now = datetime.now(UTC)
         await session.execute(
             sa.insert(inbox_table),
             [
@@ -123,11 +123,13 @@ class InboxConsumer:
         self._max_attempts = max_attempts
         self._retry_wait = retry_wait
         self._broker: KafkaBroker | None = None
+        self._clock: Clock = SystemClock()
         self.applied_count = 0
         self.dead_lettered_count = 0
 
-    def subscribe(self, broker: KafkaBroker, *, batch_size: int = 500) -> None:
+    def subscribe(self, broker: KafkaBroker, *, clock: Clock, batch_size: int = 500) -> None:
         self._broker = broker
+        self._clock = clock
 
         async def _raw_records(message: Any) -> Any:
             # Keep the records as they are: decoding is ours, so a malformed value is dead-lettered
@@ -216,7 +218,7 @@ class InboxConsumer:
                 await self._apply_one(record, event, uow)
                 seen.add(event.id)  # a duplicate later in the same batch is skipped too
                 fresh.append(event)
-            await record_applied(uow.session, self.name, fresh)
+            await record_applied(uow.session, self.name, fresh, uow.clock.now())
             await uow.commit()
         self.applied_count += len(fresh)
 
@@ -264,7 +266,7 @@ class InboxConsumer:
                 "dlq-source-topic": record.topic,
                 "dlq-source-partition": str(record.partition),
                 "dlq-source-offset": str(record.offset),
-                "dlq-failed-at": datetime.now(UTC).isoformat(),
+                "dlq-failed-at": self._clock.now().isoformat(),
             }
         )
         assert self._broker is not None, "subscribe() first"

@@ -22,10 +22,11 @@ from opentelemetry.trace import SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from coulisse.platform.clock import Clock, SystemClock
 from coulisse.platform.envelope import CONTENT_TYPE
 from coulisse.platform.failpoints import failpoint
 from coulisse.platform.kafka import encode_headers
-from coulisse.platform.tables import outbox_table
+from coulisse.platform.tables import inbox_table, outbox_table
 from coulisse.platform.uow import outbox_channel
 
 log = logging.getLogger("coulisse.relay")
@@ -33,6 +34,9 @@ tracer = trace.get_tracer("coulisse.relay")
 _propagator = TraceContextTextMapPropagator()
 
 RETENTION = timedelta(days=7)
+# Longer than any redelivery window: a consumer group rewound further than this relies on the
+# effects' own unique keys (source event ids), not on the inbox.
+INBOX_RETENTION = timedelta(days=30)
 
 
 class OutboxRelay:
@@ -44,8 +48,12 @@ class OutboxRelay:
         service: str,
         batch_size: int = 500,
         poll_interval: float = 1.0,
+        clock: Clock | None = None,
+        inbox_retention: timedelta = INBOX_RETENTION,
     ) -> None:
         self._engine = engine
+        self._clock: Clock = clock or SystemClock()
+        self._inbox_retention = inbox_retention
         self._producer = producer
         self._service = service
         self._batch_size = batch_size
@@ -106,9 +114,9 @@ class OutboxRelay:
             published = await self.publish_pending()
             if published >= self._batch_size:
                 continue  # more is waiting: no sleep
-            now = datetime.now(UTC)
+            now = self._clock.now()
             if now - last_purge > timedelta(hours=1):
-                await self._purge(now - RETENTION)
+                await self.purge(now)
                 last_purge = now
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
@@ -146,7 +154,7 @@ class OutboxRelay:
             await conn.execute(
                 sa.update(outbox_table)
                 .where(outbox_table.c.position.in_([row.position for row in rows]))
-                .values(published_at=datetime.now(UTC))
+                .values(published_at=self._clock.now())
             )
         self.published_count += len(rows)
         return len(rows)
@@ -178,10 +186,17 @@ class OutboxRelay:
             )
             return delivery
 
-    async def _purge(self, before: datetime) -> None:
+    async def purge(self, now: datetime) -> None:
+        """Housekeeping of the guarantee's tables: sent outbox rows and old inbox rows go."""
         async with self._engine.begin() as conn:
             await conn.execute(
                 sa.delete(outbox_table).where(
-                    outbox_table.c.published_at.is_not(None), outbox_table.c.published_at < before
+                    outbox_table.c.published_at.is_not(None),
+                    outbox_table.c.published_at < now - RETENTION,
+                )
+            )
+            await conn.execute(
+                sa.delete(inbox_table).where(
+                    inbox_table.c.processed_at < now - self._inbox_retention
                 )
             )

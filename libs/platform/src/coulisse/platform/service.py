@@ -11,10 +11,10 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import typer
 import uvicorn
@@ -27,10 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from coulisse.platform import db
 from coulisse.platform.auth import TokenVerifier
+from coulisse.platform.clock import Clock, SystemClock
 from coulisse.platform.commands import CommandRunner
 from coulisse.platform.errors import install_problem_handlers, problem
 from coulisse.platform.health import router as health_router
-from coulisse.platform.inbox import InboxConsumer
+from coulisse.platform.inbox import DeadLetter, EventHandler, InboxConsumer
 from coulisse.platform.kafka import idempotent_producer
 from coulisse.platform.migrations import upgrade
 from coulisse.platform.relay import OutboxRelay
@@ -40,60 +41,98 @@ from coulisse.platform.uow import UnitOfWork
 
 log = logging.getLogger("coulisse.service")
 
-UowFactoryBuilder = Callable[
-    [async_sessionmaker[AsyncSession], ServiceSettings], Callable[[], UnitOfWork]
-]
-ConsumersBuilder = Callable[["Runtime"], Sequence[InboxConsumer]]
+S = TypeVar("S", bound=ServiceSettings)
+U = TypeVar("U", bound=UnitOfWork)
+
+
+@dataclass(frozen=True)
+class Wiring(Generic[S]):
+    """What a service's unit-of-work factory is built from."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    settings: S
+    clock: Clock
 
 
 @dataclass
-class ServiceDefinition:
-    """What a service contributes; everything else is the platform's."""
+class ServiceDefinition(Generic[S, U]):
+    """What a service contributes; everything else is the platform's.
+
+    Generic over the service's settings and unit of work, so its routes and consumers are
+    type-checked against the real classes, never narrowed with `isinstance` at run time.
+    """
 
     name: str
     title: str
     description: str
-    settings_type: type[ServiceSettings]
+    settings_type: type[S]
     routers: Sequence[APIRouter]
-    uow_builder: UowFactoryBuilder
+    unit_of_work: Callable[[Wiring[S]], Callable[[], U]]
     alembic_ini: Path
-    consumers: ConsumersBuilder | None = None
+    consumers: Callable[[Runtime[S, U]], Sequence[InboxConsumer]] | None = None
     version: str = "0.1.0"
     openapi_tags: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
-class Runtime:
+class Runtime(Generic[S, U]):
     """The wired objects of a running service, shared by its routes and consumers."""
 
-    definition: ServiceDefinition
-    settings: ServiceSettings
+    definition: ServiceDefinition[S, U]
+    settings: S
+    clock: Clock
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    uow_factory: Callable[[], UnitOfWork]
-    commands: CommandRunner[Any]
+    uow_factory: Callable[[], U]
+    commands: CommandRunner[U]
     broker: KafkaBroker
     relay: OutboxRelay | None = None
     relay_task: asyncio.Task[None] | None = None
     relay_producer: Any = None
     consumers: list[InboxConsumer] = field(default_factory=list)
 
+    def inbox_consumer(
+        self,
+        *,
+        topics: Sequence[str],
+        handlers: Mapping[str, EventHandler],
+        default_handler: EventHandler | None = None,
+        on_dead_letter: Callable[[DeadLetter], Awaitable[None]] | None = None,
+    ) -> InboxConsumer:
+        """The service's consumer of `topics`: its group and inbox name come from the settings."""
+        return InboxConsumer(
+            name=self.settings.inbox_consumer,
+            service=self.definition.name,
+            topics=topics,
+            uow_factory=self.uow_factory,
+            handlers=handlers,
+            default_handler=default_handler,
+            on_dead_letter=on_dead_letter,
+            max_attempts=self.settings.consumer_max_attempts,
+        )
 
-def load_settings(definition: ServiceDefinition) -> ServiceSettings:
+
+def load_settings(definition: ServiceDefinition[S, U]) -> S:
     settings = definition.settings_type()
     settings.service_name = definition.name
     return settings
 
 
-def create_app(definition: ServiceDefinition, settings: ServiceSettings | None = None) -> FastAPI:
-    settings = settings or load_settings(definition)
-    setup_tracing(definition.name, settings.otlp_endpoint)
+def create_app(
+    definition: ServiceDefinition[S, U],
+    settings: S | None = None,
+    *,
+    clock: Clock | None = None,
+) -> FastAPI:
+    """The service's ASGI app; `clock` is the system clock unless a test hands its own."""
+    service_settings = settings or load_settings(definition)
+    service_clock = clock or SystemClock()
+    setup_tracing(definition.name, service_settings.otlp_endpoint)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtime = await start_runtime(definition, settings)
+        runtime = await start_runtime(definition, service_settings, service_clock)
         app.state.runtime = runtime
-        app.state.commands = runtime.commands
         app.state.readiness_checks = readiness_checks(runtime)
         try:
             yield
@@ -107,10 +146,11 @@ def create_app(definition: ServiceDefinition, settings: ServiceSettings | None =
         lifespan=lifespan,
         openapi_tags=definition.openapi_tags or None,
     )
-    app.state.settings = settings
-    app.state.token_verifier = TokenVerifier(settings)
+    app.state.settings = service_settings
+    app.state.clock = service_clock
+    app.state.token_verifier = TokenVerifier(service_settings, service_clock)
     install_problem_handlers(app)
-    install_middlewares(app, settings)
+    install_middlewares(app, service_settings)
     app.include_router(health_router)
     for router in definition.routers:
         app.include_router(router)
@@ -135,11 +175,13 @@ def install_middlewares(app: FastAPI, settings: ServiceSettings) -> None:
         return response
 
 
-async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings) -> Runtime:
+async def start_runtime(
+    definition: ServiceDefinition[S, U], settings: S, clock: Clock
+) -> Runtime[S, U]:
     engine = db.create_engine(settings.effective_database_url)
     SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)
     sessions = db.session_factory(engine)
-    uow_factory = definition.uow_builder(sessions, settings)
+    uow_factory = definition.unit_of_work(Wiring(sessions, settings, clock))
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=f"coulisse-{definition.name}",
@@ -149,6 +191,7 @@ async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings
     runtime = Runtime(
         definition=definition,
         settings=settings,
+        clock=clock,
         engine=engine,
         sessions=sessions,
         uow_factory=uow_factory,
@@ -158,7 +201,7 @@ async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings
     if settings.has_role("consumers") and definition.consumers is not None:
         runtime.consumers = list(definition.consumers(runtime))
         for consumer in runtime.consumers:
-            consumer.subscribe(broker, batch_size=settings.consumer_batch_size)
+            consumer.subscribe(broker, clock=clock, batch_size=settings.consumer_batch_size)
     if runtime.consumers:
         await broker.start()
     if settings.has_role("relay"):
@@ -167,14 +210,18 @@ async def start_runtime(definition: ServiceDefinition, settings: ServiceSettings
         )
         await producer.start()
         runtime.relay = OutboxRelay(
-            engine, producer, service=definition.name, batch_size=settings.relay_batch_size
+            engine,
+            producer,
+            service=definition.name,
+            batch_size=settings.relay_batch_size,
+            clock=clock,
         )
         runtime.relay_producer = producer
         runtime.relay_task = asyncio.create_task(runtime.relay.run(), name="outbox-relay")
     return runtime
 
 
-async def stop_runtime(runtime: Runtime) -> None:
+async def stop_runtime(runtime: Runtime[Any, Any]) -> None:
     if runtime.relay_task is not None:
         runtime.relay_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -185,7 +232,7 @@ async def stop_runtime(runtime: Runtime) -> None:
     await runtime.engine.dispose()
 
 
-def readiness_checks(runtime: Runtime) -> dict[str, Callable[[], Awaitable[None]]]:
+def readiness_checks(runtime: Runtime[Any, Any]) -> dict[str, Callable[[], Awaitable[None]]]:
     async def database() -> None:
         await db.ping(runtime.engine)
 
@@ -202,9 +249,9 @@ def readiness_checks(runtime: Runtime) -> dict[str, Callable[[], Awaitable[None]
     return {"database": database, "kafka": kafka}
 
 
-async def _run_workers(definition: ServiceDefinition, settings: ServiceSettings) -> None:
+async def _run_workers(definition: ServiceDefinition[S, U], settings: S) -> None:
     """A process without the HTTP role: relay and/or consumers until SIGTERM."""
-    runtime = await start_runtime(definition, settings)
+    runtime = await start_runtime(definition, settings, SystemClock())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -215,7 +262,7 @@ async def _run_workers(definition: ServiceDefinition, settings: ServiceSettings)
         await stop_runtime(runtime)
 
 
-def main(definition: ServiceDefinition) -> None:
+def main(definition: ServiceDefinition[Any, Any]) -> None:
     """Entry point of `python -m coulisse.<service>`."""
     cli = typer.Typer(add_completion=False, help=f"The {definition.name} service of Coulisse.")
 

@@ -50,10 +50,19 @@ class ServiceSettings(BaseSettings):
     relay_batch_size: int = Field(500, validation_alias="COULISSE_RELAY_BATCH_SIZE")
     consumer_max_attempts: int = Field(3, validation_alias="COULISSE_CONSUMER_MAX_ATTEMPTS")
     consumer_batch_size: int = Field(500, validation_alias="COULISSE_CONSUMER_BATCH_SIZE")
+    # The Kafka consumer group, which is also the inbox's consumer name; the service's name
+    # unless set (a test or a blue/green deployment may read the topics under another group).
+    consumer_group: str | None = Field(None, validation_alias="COULISSE_CONSUMER_GROUP")
     max_body_bytes: int = Field(1_000_000, validation_alias="COULISSE_MAX_BODY_BYTES")
 
     @field_validator(
-        "jwks_url", "jwt_audience", "jwt_issuer", "otlp_endpoint", "database_url", mode="before"
+        "jwks_url",
+        "jwt_audience",
+        "jwt_issuer",
+        "otlp_endpoint",
+        "database_url",
+        "consumer_group",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
@@ -83,6 +92,11 @@ class ServiceSettings(BaseSettings):
         path = CACHE_DIR / "run" / f"{self.service_name}.sqlite"
         path.parent.mkdir(parents=True, exist_ok=True)
         return f"sqlite+aiosqlite:///{path}"
+
+    @property
+    def inbox_consumer(self) -> str:
+        """The consumer group this process reads with, and the name of its inbox rows."""
+        return self.consumer_group or self.service_name
 
     def has_role(self, role: str) -> bool:
         return role in {r.strip() for r in self.roles.split(",")}

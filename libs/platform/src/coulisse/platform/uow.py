@@ -7,7 +7,6 @@ so an idempotency key or an inbox row always joins the transaction of the effect
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
@@ -17,6 +16,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from coulisse.contracts.base import EventPayload
+from coulisse.platform.clock import Clock, SystemClock
 from coulisse.platform.context import current_causation
 from coulisse.platform.domain import Aggregate
 from coulisse.platform.envelope import OutgoingEvent, build_envelope
@@ -36,9 +36,17 @@ def outbox_channel(service: str) -> str:
 
 
 class UnitOfWork:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, service: str) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        service: str,
+        clock: Clock | None = None,
+    ) -> None:
         self._sessions = sessions
         self.service = service
+        # Handlers ask this clock for "now" and "today": tests move it, production never does.
+        self.clock: Clock = clock or SystemClock()
         self._session: AsyncSession | None = None
         self._seen: list[Aggregate] = []
         self._loose_events: list[EventPayload] = []
@@ -104,7 +112,7 @@ class UnitOfWork:
         traceparent = current_traceparent()
         correlation_id = causation.correlation_id
         rows: list[dict[str, Any]] = []
-        now = datetime.now(UTC)
+        now = self.clock.now()
         for payload in events:
             outgoing = build_envelope(
                 payload,

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from coulisse.platform.service import ServiceDefinition
-from coulisse.platform.settings import ServiceSettings
+from coulisse.platform.clock import Clock
+from coulisse.platform.service import ServiceDefinition, Wiring
 
-from .adapters.rules_file import DEFAULT_RULES, RuleBookSource
+from .adapters.rules_file import RuleBookSource
 from .adapters.uow import GatewayUnitOfWork
 from .config import GatewaySettings
 from .entrypoints import (
@@ -29,26 +29,34 @@ class GatewayUnitOfWorkFactory:
     """Opens units of work; holds the rule book in force for the consumer and the routes."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], *, service: str, rules: RuleBookSource
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        service: str,
+        rules: RuleBookSource,
+        clock: Clock,
     ) -> None:
         self._sessions = sessions
         self._service = service
+        self._clock = clock
         self.rules = rules
 
     def __call__(self) -> GatewayUnitOfWork:
-        return GatewayUnitOfWork(self._sessions, service=self._service, rules=self.rules)
+        return GatewayUnitOfWork(
+            self._sessions, service=self._service, rules=self.rules, clock=self._clock
+        )
 
 
-def unit_of_work(
-    sessions: async_sessionmaker[AsyncSession], settings: ServiceSettings
-) -> GatewayUnitOfWorkFactory:
-    path = settings.rules_path if isinstance(settings, GatewaySettings) else DEFAULT_RULES
+def unit_of_work(wiring: Wiring[GatewaySettings]) -> GatewayUnitOfWorkFactory:
     return GatewayUnitOfWorkFactory(
-        sessions, service=settings.service_name, rules=RuleBookSource(path)
+        wiring.sessions,
+        service=wiring.settings.service_name,
+        rules=RuleBookSource(wiring.settings.rules_path, wiring.clock),
+        clock=wiring.clock,
     )
 
 
-definition = ServiceDefinition(
+definition = ServiceDefinition[GatewaySettings, GatewayUnitOfWork](
     name="accounting-gateway",
     title="Coulisse accounting gateway",
     description=(
@@ -64,7 +72,7 @@ definition = ServiceDefinition(
         mappings_api.router,
         exports_api.router,
     ],
-    uow_builder=unit_of_work,
+    unit_of_work=unit_of_work,
     alembic_ini=SERVICE_ROOT / "alembic.ini",
     consumers=consumer.build_consumers,
     openapi_tags=[

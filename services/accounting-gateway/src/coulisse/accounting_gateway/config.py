@@ -22,8 +22,6 @@ class GatewaySettings(ServiceSettings):
     siren: str = Field(
         PLACEHOLDER_SIREN, validation_alias="ACCOUNTING_SIREN", pattern=r"^[0-9]{9}$"
     )
-    # The consumer group, which is also the inbox's consumer name.
-    consumer_group: str = Field("accounting-gateway", validation_alias="ACCOUNTING_CONSUMER_GROUP")
 
     @model_validator(mode="after")
     def _refuse_placeholder_siren(self) -> GatewaySettings:

@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from coulisse.platform.service import ServiceDefinition
-from coulisse.platform.settings import ServiceSettings
+from coulisse.platform.service import ServiceDefinition, Wiring
 
 from .adapters.uow import BillingUnitOfWork
 from .config import BillingSettings
@@ -24,13 +21,13 @@ from .entrypoints import (
 SERVICE_ROOT = Path(__file__).resolve().parents[3]
 
 
-def unit_of_work(
-    sessions: async_sessionmaker[AsyncSession], settings: ServiceSettings
-) -> Callable[[], BillingUnitOfWork]:
-    return lambda: BillingUnitOfWork(sessions, service=settings.service_name)
+def unit_of_work(wiring: Wiring[BillingSettings]) -> Callable[[], BillingUnitOfWork]:
+    return lambda: BillingUnitOfWork(
+        wiring.sessions, service=wiring.settings.service_name, clock=wiring.clock
+    )
 
 
-definition = ServiceDefinition(
+definition = ServiceDefinition[BillingSettings, BillingUnitOfWork](
     name="billing",
     title="Coulisse billing service",
     description=(
@@ -45,7 +42,7 @@ definition = ServiceDefinition(
         refunds_api.router,
         customers_api.router,
     ],
-    uow_builder=unit_of_work,
+    unit_of_work=unit_of_work,
     alembic_ini=SERVICE_ROOT / "alembic.ini",
     consumers=consumers.consumers,
     openapi_tags=[

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
 
 from coulisse.contracts.base import EventPayload
+from coulisse.platform.clock import Clock, default_clock
 from coulisse.platform.repository import Repository, aware
 
 from ..domain.journal_entry import EntryLine, JournalEntry
@@ -26,9 +27,15 @@ from .tables import journal_entries, journal_lines, letters, line_matches, suspe
 
 class Books(Repository):
     def __init__(
-        self, session: Any, track: Any, emit: Callable[[EventPayload], None] | None = None
+        self,
+        session: Any,
+        track: Any,
+        emit: Callable[[EventPayload], None] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         super().__init__(session, track)
+        # Read-only uses (queries, exports) never number an entry, so they need no clock.
+        self._clock = clock or default_clock()
         # Posted entries hand their events straight to the unit of work: tracking thousands of
         # aggregates one by one would cost a scan of the tracked list each.
         self._emit = emit
@@ -48,7 +55,7 @@ class Books(Repository):
         steps = Counter(f"{e.journal_code}-{e.fiscal_year}" for e in entries)
         last = await advance_counters(self.session, steps)
         following = {name: last[name] - count + 1 for name, count in steps.items()}
-        now = datetime.now(UTC)
+        now = self._clock.now()
         for entry in entries:
             series = f"{entry.journal_code}-{entry.fiscal_year}"
             entry.number(following[series], now)

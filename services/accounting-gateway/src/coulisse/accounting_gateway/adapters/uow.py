@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from coulisse.platform.clock import Clock
 from coulisse.platform.failpoints import failpoint
 from coulisse.platform.uow import UnitOfWork
 
@@ -19,13 +20,18 @@ class GatewayUnitOfWork(UnitOfWork):
     auxiliaries: AuxiliaryAccountRepository
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], *, service: str, rules: RuleBookSource
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        service: str,
+        rules: RuleBookSource,
+        clock: Clock | None = None,
     ) -> None:
-        super().__init__(sessions, service=service)
+        super().__init__(sessions, service=service, clock=clock)
         self.rules = rules
 
     def _open_repositories(self, session: AsyncSession) -> None:
-        self.books = Books(session, self.track, self.emit)
+        self.books = Books(session, self.track, self.emit, self.clock)
         self.periods = PeriodRepository(session, self.track)
         self.suspense = SuspenseRepository(session, self.track)
         self.auxiliaries = AuxiliaryAccountRepository(session, self.track)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from coulisse.contracts.customer import CustomerErased, CustomerRegistered, CustomerUpdated
 from coulisse.platform.envelope import IncomingEvent
 
@@ -13,7 +11,7 @@ from .posting import SourceEvent, post_event
 
 async def keep_auxiliary_label(event: IncomingEvent, uow: GatewayUnitOfWork) -> None:
     payload = event.payload
-    now = datetime.now(UTC)
+    now = uow.clock.now()
     if isinstance(payload, CustomerRegistered):
         await uow.auxiliaries.register(
             account_number=payload.account_number,

@@ -12,7 +12,8 @@ from ..domain.journal_entry import EntryLine
 @dataclass(frozen=True)
 class PostManualEntry:
     journal_code: str
-    entry_date: date
+    entry_date: date | None
+    """None: today."""
     label: str
     lines: tuple[EntryLine, ...]
     piece_ref: str | None = None
@@ -21,7 +22,8 @@ class PostManualEntry:
 @dataclass(frozen=True)
 class ReverseEntry:
     entry_id: UUID
-    entry_date: date
+    entry_date: date | None
+    """None: today."""
     label: str | None = None
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from pydantic import ValidationError
 
 from coulisse.contracts.base import CloudEvent
+from coulisse.platform.clock import today
 from coulisse.platform.context import current_causation
 from coulisse.platform.domain import Conflict, NotFound
 from coulisse.platform.envelope import MalformedEvent, parse_record_value
@@ -36,9 +37,10 @@ async def _refuse_closed(uow: GatewayUnitOfWork, day: date, field: str) -> None:
 
 async def post_manual_entry(command: PostManualEntry, uow: GatewayUnitOfWork) -> JournalEntry:
     rules = uow.rules.current
+    entry_date = command.entry_date or today(uow.clock)
     entry = JournalEntry.manual_entry(
         journal_code=command.journal_code,
-        entry_date=command.entry_date,
+        entry_date=entry_date,
         label=command.label,
         piece_ref=command.piece_ref,
         lines=command.lines,
@@ -47,7 +49,7 @@ async def post_manual_entry(command: PostManualEntry, uow: GatewayUnitOfWork) ->
         chart=rules.chart,
         journals=rules.journals,
     )
-    await _refuse_closed(uow, command.entry_date, "entry_date")
+    await _refuse_closed(uow, entry_date, "entry_date")
     uow.books.add(entry)
     await uow.books.flush()
     return entry
@@ -59,9 +61,10 @@ async def reverse_entry(command: ReverseEntry, uow: GatewayUnitOfWork) -> Journa
         raise NotFound(f"no journal entry {command.entry_id}")
     if await uow.books.reversal_of(original.id) is not None:
         raise Conflict(f"entry {original.entry_number} is already reversed")
-    await _refuse_closed(uow, command.entry_date, "entry_date")
+    entry_date = command.entry_date or today(uow.clock)
+    await _refuse_closed(uow, entry_date, "entry_date")
     reversal = original.reversal(
-        entry_date=command.entry_date,
+        entry_date=entry_date,
         label=command.label,
         actor=_actor(),
         trace_id=current_trace_id(),
@@ -75,9 +78,9 @@ async def close_period(command: ClosePeriod, uow: GatewayUnitOfWork) -> Period:
     parse_period(command.period)
     await uow.periods.lock_for_closing()
     period = await uow.periods.get(command.period)
-    now = datetime.now(UTC)
+    now = uow.clock.now()
     period.close(
-        today=now.date(),
+        today=today(uow.clock),
         now=now,
         actor=_actor(),
         entry_count=await uow.periods.entry_count(command.period),
@@ -94,7 +97,7 @@ async def retry_suspended(command: RetrySuspended, uow: GatewayUnitOfWork) -> Su
         raise NotFound(f"no suspended event {command.source_event_id}")
     if item.status == "resolved":
         return item
-    now = datetime.now(UTC)
+    now = uow.clock.now()
     existing = await uow.books.find_by_source(item.source_event_id)
     if existing is not None:
         item.resolve(entry_id=existing.id, now=now, actor=_actor())

@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -69,7 +69,7 @@ async def post_event(source: SourceEvent, uow: GatewayUnitOfWork) -> JournalEntr
                 source_event_type=source.type,
                 reason=outcome.kind,
                 error=outcome.reason,
-                now=datetime.now(UTC),
+                now=uow.clock.now(),
                 envelope=source.envelope(),
             )
         )
@@ -92,7 +92,7 @@ async def apply_business_event(event: IncomingEvent, uow: GatewayUnitOfWork) -> 
     await post_event(SourceEvent.of(event.envelope), uow)
 
 
-def dead_letter_suspension(letter: DeadLetter) -> SuspendedEvent:
+def dead_letter_suspension(letter: DeadLetter, now: datetime) -> SuspendedEvent:
     """A record the consumer could not read or apply, kept whole in suspense."""
     record = letter.record
     origin = f"{record.topic}/{record.partition}/{record.offset}"
@@ -108,7 +108,7 @@ def dead_letter_suspension(letter: DeadLetter) -> SuspendedEvent:
         source_event_type=event_type,
         reason="dead_letter" if letter.event is not None else "malformed",
         error=letter.error,
-        now=datetime.now(UTC),
+        now=now,
         envelope=envelope,
         raw=None if envelope is not None else raw,
         origin=origin,

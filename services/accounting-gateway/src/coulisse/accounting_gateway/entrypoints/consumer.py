@@ -12,19 +12,12 @@ from ..application.auxiliary_accounts import keep_auxiliary_label
 from ..application.posting import apply_business_event, dead_letter_suspension
 from ..config import GatewaySettings
 
-SERVICE = "accounting-gateway"
 
-
-def build_consumers(runtime: Runtime) -> list[InboxConsumer]:
-    settings = runtime.settings
-    group = settings.consumer_group if isinstance(settings, GatewaySettings) else SERVICE
-
+def build_consumers(runtime: Runtime[GatewaySettings, GatewayUnitOfWork]) -> list[InboxConsumer]:
     async def suspend_dead_letter(letter: DeadLetter) -> None:
         # Its own transaction: the batch that failed was rolled back.
-        uow = runtime.uow_factory()
-        assert isinstance(uow, GatewayUnitOfWork)
-        async with uow:
-            await uow.suspense.suspend(dead_letter_suspension(letter))
+        async with runtime.uow_factory() as uow:
+            await uow.suspense.suspend(dead_letter_suspension(letter, uow.clock.now()))
             await uow.commit()
 
     handlers: dict[str, EventHandler] = {
@@ -32,14 +25,10 @@ def build_consumers(runtime: Runtime) -> list[InboxConsumer]:
         for event in (CustomerRegistered, CustomerUpdated, CustomerErased)
     }
     return [
-        InboxConsumer(
-            name=group,
-            service=SERVICE,
+        runtime.inbox_consumer(
             topics=[BILLING_EVENTS, COLLECTIONS_EVENTS, CUSTOMER_EVENTS],
-            uow_factory=runtime.uow_factory,
             handlers=handlers,
             default_handler=apply_business_event,
             on_dead_letter=suspend_dead_letter,
-            max_attempts=settings.consumer_max_attempts,
         )
     ]

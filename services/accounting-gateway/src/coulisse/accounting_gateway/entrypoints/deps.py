@@ -1,4 +1,5 @@
-"""Dependencies of the gateway's routes: scopes, the rule book in force, the engine, settings."""
+"""What the gateway's routes depend on: scopes, the unit of work, the rule book in force, the
+engine, the settings and the clock."""
 
 from __future__ import annotations
 
@@ -7,13 +8,19 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from coulisse.platform import api
 from coulisse.platform.auth import Principal, require_scope
 
 from ..adapters.rules_file import RuleBookSource
+from ..adapters.uow import GatewayUnitOfWork
 from ..config import GatewaySettings
 
 ReadScope = Annotated[Principal, Depends(require_scope("accounting:read"))]
 WriteScope = Annotated[Principal, Depends(require_scope("accounting:write"))]
+CommandsDep = api.CommandsDep[GatewayUnitOfWork]
+UowFactoryDep = api.UowFactoryDep[GatewayUnitOfWork]
+SettingsDep = api.SettingsDep[GatewaySettings]
+ClockDep = api.ClockDep
 
 
 def _rules(request: Request) -> RuleBookSource:
@@ -26,12 +33,5 @@ def _engine(request: Request) -> AsyncEngine:
     return engine
 
 
-def _settings(request: Request) -> GatewaySettings:
-    settings = request.app.state.settings
-    assert isinstance(settings, GatewaySettings)
-    return settings
-
-
 RulesDep = Annotated[RuleBookSource, Depends(_rules)]
 EngineDep = Annotated[AsyncEngine, Depends(_engine)]
-SettingsDep = Annotated[GatewaySettings, Depends(_settings)]

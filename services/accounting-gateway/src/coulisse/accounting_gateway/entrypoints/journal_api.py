@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from coulisse.platform.api import (
-    DEFAULT_LIMIT,
-    CommandsDep,
-    CursorQuery,
-    LimitQuery,
-    Page,
-    UowFactoryDep,
-)
+from coulisse.platform.api import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from coulisse.platform.commands import IdempotencyKeyDep
 from coulisse.platform.domain import NotFound
 
 from ..application import handlers, queries
 from ..application.commands import PostManualEntry, ReverseEntry
-from .deps import ReadScope, WriteScope
+from .deps import CommandsDep, ReadScope, UowFactoryDep, WriteScope
 from .schemas import JournalEntryCreate, JournalEntryRead, ReversalCreate
 
 router = APIRouter(prefix="/v1/journal-entries", tags=["journal entries"])
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()
 
 
 @router.get("", response_model=Page[JournalEntryRead], summary="List journal entries")
@@ -84,7 +73,7 @@ async def post_manual_entry(
 ) -> Response:
     command = PostManualEntry(
         journal_code=body.journal_code,
-        entry_date=body.entry_date or _today(),
+        entry_date=body.entry_date,
         label=body.label,
         piece_ref=body.piece_ref,
         lines=tuple(line.to_line(body.label) for line in body.lines),
@@ -108,9 +97,7 @@ async def reverse_entry(
     body: ReversalCreate | None = None,
 ) -> Response:
     body = body or ReversalCreate()
-    command = ReverseEntry(
-        entry_id=entry_id, entry_date=body.entry_date or _today(), label=body.label
-    )
+    command = ReverseEntry(entry_id=entry_id, entry_date=body.entry_date, label=body.label)
     return await commands.create(
         handlers.reverse_entry, command, render=JournalEntryRead.of, key=key
     )

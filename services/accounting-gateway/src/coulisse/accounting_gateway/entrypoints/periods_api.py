@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter
 
-from coulisse.platform.api import CommandsDep, Page, UowFactoryDep
+from coulisse.platform.api import Page
+from coulisse.platform.clock import today
 
 from ..application import handlers, queries
 from ..application.commands import ClosePeriod
-from .deps import ReadScope, WriteScope
+from .deps import ClockDep, CommandsDep, ReadScope, UowFactoryDep, WriteScope
 from .schemas import PeriodRead
 
 router = APIRouter(prefix="/v1/periods", tags=["periods"])
 
 
 @router.get("", response_model=Page[PeriodRead], summary="Months of the books, with their status")
-async def list_periods(_: ReadScope, uow_factory: UowFactoryDep) -> Page[PeriodRead]:
+async def list_periods(
+    _: ReadScope, uow_factory: UowFactoryDep, clock: ClockDep
+) -> Page[PeriodRead]:
     # Months are few (twelve a year): one page always holds them all.
     async with uow_factory() as uow:
-        found = await queries.list_periods(uow.session, datetime.now(UTC).date())
+        found = await queries.list_periods(uow.session, today(clock))
     return Page[PeriodRead](items=[PeriodRead.of(period) for period in found], next_cursor=None)
 
 

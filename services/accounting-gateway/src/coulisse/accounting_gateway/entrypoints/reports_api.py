@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from coulisse.platform.api import CursorQuery, LimitQuery, UowFactoryDep
+from coulisse.platform.api import CursorQuery, LimitQuery
+from coulisse.platform.clock import today
 
 from ..application import queries
-from .deps import ReadScope
+from .deps import ClockDep, ReadScope, UowFactoryDep
 from .schemas import BalanceRowRead, LedgerRead, Totals, TrialBalanceRead
 
 router = APIRouter(prefix="/v1", tags=["reports"])
@@ -22,9 +23,10 @@ LEDGER_DEFAULT_LIMIT = 500
 async def trial_balance(
     _: ReadScope,
     uow_factory: UowFactoryDep,
+    clock: ClockDep,
     as_of: Annotated[date | None, Query(description="Default: today.")] = None,
 ) -> TrialBalanceRead:
-    day = as_of or datetime.now(UTC).date()
+    day = as_of or today(clock)
     async with uow_factory() as uow:
         rows = await queries.trial_balance(uow.session, day)
     return TrialBalanceRead(

@@ -8,19 +8,12 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from sqlalchemy.exc import IntegrityError
 
-from coulisse.platform.api import (
-    DEFAULT_LIMIT,
-    CommandsDep,
-    CursorQuery,
-    LimitQuery,
-    Page,
-    UowFactoryDep,
-)
+from coulisse.platform.api import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from coulisse.platform.domain import Conflict, NotFound
 
 from ..application import handlers, queries
 from ..application.commands import RetrySuspended
-from .deps import ReadScope, WriteScope
+from .deps import CommandsDep, ReadScope, UowFactoryDep, WriteScope
 from .schemas import JournalEntryRead, RetryResult, SuspendedEventDetail, SuspendedEventRead
 
 router = APIRouter(prefix="/v1/suspense", tags=["suspense"])

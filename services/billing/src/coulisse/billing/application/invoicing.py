@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from uuid import UUID
 
+from coulisse.platform.clock import today
 from coulisse.platform.domain import NotFound
 
 from ..adapters.uow import BillingUnitOfWork
 from ..domain.amounts import Line, check_currency
-from ..domain.calendar import not_in_future, today
+from ..domain.calendar import not_in_future
 from ..domain.credit_notes import CreditNote, check_credit_date, check_reason
 from ..domain.customers import BillingCustomer, unknown_customer
 from ..domain.invoices import Invoice
@@ -47,7 +48,7 @@ async def create_invoice(command: CreateInvoice, uow: BillingUnitOfWork) -> Invo
     account_number = customer.ensure_billable()
     check_currency(command.currency)
     if command.issue_date is not None:
-        not_in_future(command.issue_date, field="issue_date")
+        not_in_future(command.issue_date, today=today(uow.clock), field="issue_date")
     invoice = Invoice.draft(
         customer_id=customer.id,
         account_number=account_number,
@@ -55,6 +56,7 @@ async def create_invoice(command: CreateInvoice, uow: BillingUnitOfWork) -> Invo
         currency=command.currency,
         issue_date=command.issue_date,
         due_date=command.due_date,
+        now=uow.clock.now(),
     )
     if command.issue:
         await _issue(invoice, customer, uow, command.issue_date, command.due_date)
@@ -87,10 +89,11 @@ async def _issue(
     due_date: date | None,
 ) -> None:
     invoice.ensure_draft()
-    issue_date = not_in_future(issue_date or today(), field="issue_date")
+    day = today(uow.clock)
+    issue_date = not_in_future(issue_date or day, today=day, field="issue_date")
     number, issue_date = await uow.numbering.next(INVOICE_SERIES, issue_date)
     due_date = due_date or issue_date + timedelta(days=customer.terms_days)
-    invoice.issue(number=number, issue_date=issue_date, due_date=due_date)
+    invoice.issue(number=number, issue_date=issue_date, due_date=due_date, now=uow.clock.now())
 
 
 async def issue_credit_note(command: IssueCreditNote, uow: BillingUnitOfWork) -> CreditNote:
@@ -98,7 +101,8 @@ async def issue_credit_note(command: IssueCreditNote, uow: BillingUnitOfWork) ->
     invoice = await uow.invoices.get(command.invoice_id, for_update=True)
     if invoice is None:
         raise NotFound(f"no invoice {command.invoice_id}")
-    issue_date = not_in_future(command.issue_date or today(), field="issue_date")
+    day = today(uow.clock)
+    issue_date = not_in_future(command.issue_date or day, today=day, field="issue_date")
     check_credit_date(invoice, issue_date)
     lines = invoice.remaining_lines() if command.lines is None else priced_lines(command.lines)
     to_customer_credit = invoice.credit(lines)
@@ -110,6 +114,7 @@ async def issue_credit_note(command: IssueCreditNote, uow: BillingUnitOfWork) ->
         reason=reason,
         lines=lines,
         to_customer_credit=to_customer_credit,
+        now=uow.clock.now(),
     )
     if to_customer_credit > 0:
         customer = await known_customer(uow, invoice.customer_id, for_update=True)

@@ -6,15 +6,14 @@ effect once; they are also idempotent on their own (a fee, a write-off is applie
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import UUID
 
+from coulisse.platform.clock import today
 from coulisse.platform.domain import InvalidInput, NotFound
 
 from ..adapters.uow import BillingUnitOfWork
 from ..domain.amounts import Line
-from ..domain.calendar import today
 from ..domain.customers import BillingCustomer
 from ..domain.invoices import Invoice
 from ..domain.numbering import INVOICE_SERIES
@@ -36,7 +35,7 @@ FEE_DESCRIPTIONS = {
 async def _customer(uow: BillingUnitOfWork, customer_id: UUID) -> BillingCustomer:
     customer = await uow.customers.get(customer_id, for_update=True)
     if customer is None:
-        customer = BillingCustomer(id=customer_id)
+        customer = BillingCustomer(id=customer_id, updated_at=uow.clock.now())
         await uow.customers.add(customer)
     return customer
 
@@ -48,19 +47,20 @@ async def learn_registration(command: LearnRegistration, uow: BillingUnitOfWork)
         display_name=command.display_name,
         email=command.email,
         payment_terms_days=command.payment_terms_days,
+        now=uow.clock.now(),
     )
     await uow.customers.save(customer)
 
 
 async def learn_update(command: LearnUpdate, uow: BillingUnitOfWork) -> None:
     customer = await _customer(uow, command.customer_id)
-    customer.updated(command.changes)
+    customer.updated(command.changes, now=uow.clock.now())
     await uow.customers.save(customer)
 
 
 async def learn_erasure(command: LearnErasure, uow: BillingUnitOfWork) -> None:
     customer = await _customer(uow, command.customer_id)
-    customer.erased(account_number=command.account_number)
+    customer.erased(account_number=command.account_number, now=uow.clock.now())
     await uow.customers.save(customer)
 
 
@@ -88,13 +88,14 @@ async def issue_fee_invoice(command: IssueFeeInvoice, uow: BillingUnitOfWork) ->
         currency="EUR",
         kind="fee",
         source_fee_id=command.fee_id,
+        now=uow.clock.now(),
     )
     # Dated the day the fee was assessed, or the series' last date if it has moved on since
     # (numbers follow dates); due at once.
     number, issue_date = await uow.numbering.next(
-        INVOICE_SERIES, min(command.assessed_on, today()), move_after_last=True
+        INVOICE_SERIES, min(command.assessed_on, today(uow.clock)), move_after_last=True
     )
-    invoice.issue(number=number, issue_date=issue_date, due_date=issue_date)
+    invoice.issue(number=number, issue_date=issue_date, due_date=issue_date, now=uow.clock.now())
     await uow.invoices.add(invoice)
     return invoice
 
@@ -124,6 +125,6 @@ async def record_write_off(command: RecordWriteOff, uow: BillingUnitOfWork) -> N
             "to_customer_credit": to_customer_credit,
             "written_off_on": command.written_off_on,
             "reason": command.reason[:1000],
-            "recorded_at": datetime.now(UTC),
+            "recorded_at": uow.clock.now(),
         }
     )

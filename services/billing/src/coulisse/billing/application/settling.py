@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from coulisse.platform.clock import today
 from coulisse.platform.domain import InvalidInput
 
 from ..adapters.repositories import duplicate_payment
 from ..adapters.uow import BillingUnitOfWork
 from ..domain.amounts import check_currency
-from ..domain.calendar import not_in_future, today
+from ..domain.calendar import not_in_future
 from ..domain.payments import Payment
 from ..domain.refunds import Refund
 from .commands import IssueRefund, ReceivePayment
@@ -17,7 +18,7 @@ from .invoicing import known_customer
 async def receive_payment(command: ReceivePayment, uow: BillingUnitOfWork) -> Payment:
     await known_customer(uow, command.customer_id)
     check_currency(command.currency)
-    not_in_future(command.received_on, field="received_on")
+    not_in_future(command.received_on, today=today(uow.clock), field="received_on")
     if command.allocations is None:
         invoices = await uow.invoices.lock_open_of(command.customer_id)
     else:
@@ -39,6 +40,7 @@ async def receive_payment(command: ReceivePayment, uow: BillingUnitOfWork) -> Pa
         external_ref=command.external_ref,
         invoices=invoices,
         requested=command.allocations,
+        now=uow.clock.now(),
     )
     for allocation in payment.allocations:
         await uow.invoices.save(invoices[allocation.invoice_id])
@@ -49,7 +51,8 @@ async def receive_payment(command: ReceivePayment, uow: BillingUnitOfWork) -> Pa
 
 async def issue_refund(command: IssueRefund, uow: BillingUnitOfWork) -> Refund:
     check_currency(command.currency)
-    issued_on = not_in_future(command.issued_on or today(), field="issued_on")
+    day = today(uow.clock)
+    issued_on = not_in_future(command.issued_on or day, today=day, field="issued_on")
     customer = await known_customer(uow, command.customer_id, for_update=True)
     refund = Refund.issue(
         customer,
@@ -59,6 +62,7 @@ async def issue_refund(command: IssueRefund, uow: BillingUnitOfWork) -> Refund:
         issued_on=issued_on,
         reason=command.reason,
         request_id=command.request_id,
+        now=uow.clock.now(),
     )
     await uow.customers.save(customer)
     await uow.refunds.add(refund)

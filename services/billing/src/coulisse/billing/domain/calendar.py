@@ -1,20 +1,13 @@
-"""Business dates are French dates: "today" is today in Paris, whatever the server's zone."""
+"""Document dates: never after today (the business date, in Paris, given by the caller)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from coulisse.platform.domain import InvalidInput
 
-BUSINESS_ZONE = ZoneInfo("Europe/Paris")
 
-
-def today() -> date:
-    return datetime.now(BUSINESS_ZONE).date()
-
-
-def not_in_future(value: date, *, field: str) -> date:
-    if value > today():
+def not_in_future(value: date, *, today: date, field: str) -> date:
+    if value > today:
         raise InvalidInput(f"{value.isoformat()} is in the future", field=field)
     return value

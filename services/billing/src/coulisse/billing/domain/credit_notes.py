@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
@@ -31,7 +31,7 @@ class CreditNote(Aggregate):
     lines: list[Line]
     to_customer_credit: Decimal
     """What exceeded the invoice's amount due and became customer credit."""
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    created_at: datetime
 
     @classmethod
     def issue(
@@ -43,6 +43,7 @@ class CreditNote(Aggregate):
         reason: str,
         lines: Sequence[Line],
         to_customer_credit: Decimal,
+        now: datetime,
     ) -> CreditNote:
         assert invoice.number is not None, "only an issued invoice is credited"
         note = cls(
@@ -57,6 +58,7 @@ class CreditNote(Aggregate):
             reason=reason,
             lines=list(lines),
             to_customer_credit=to_customer_credit,
+            created_at=now,
         )
         totals = note.totals
         note.record(

@@ -7,8 +7,8 @@ knows, and a registration never overwrites what a (later) update already said.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
@@ -26,18 +26,24 @@ DEFAULT_PAYMENT_TERMS_DAYS = 30
 @dataclass
 class BillingCustomer:
     id: UUID
+    updated_at: datetime
     status: CustomerStatus = "pending"
     account_number: str | None = None
     display_name: str | None = None
     email: str | None = None
     payment_terms_days: int | None = None
     credit_available: Decimal = ZERO
-    updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     # -- learned from customer.events ---------------------------------------------------------
 
     def registered(
-        self, *, account_number: str, display_name: str, email: str, payment_terms_days: int
+        self,
+        *,
+        account_number: str,
+        display_name: str,
+        email: str,
+        payment_terms_days: int,
+        now: datetime,
     ) -> None:
         self.account_number = account_number
         if self.payment_terms_days is None:
@@ -47,9 +53,9 @@ class BillingCustomer:
         self.display_name = self.display_name or display_name
         self.email = self.email or email
         self.status = "active"
-        self._touch()
+        self._touch(now)
 
-    def updated(self, changes: dict[str, Any]) -> None:
+    def updated(self, changes: dict[str, Any], *, now: datetime) -> None:
         if "payment_terms_days" in changes and changes["payment_terms_days"] is not None:
             self.payment_terms_days = int(changes["payment_terms_days"])
         if self.status != "erased":
@@ -57,15 +63,15 @@ class BillingCustomer:
                 self.display_name = str(changes["display_name"])
             if "email" in changes:
                 self.email = changes["email"]
-        self._touch()
+        self._touch(now)
 
-    def erased(self, *, account_number: str) -> None:
+    def erased(self, *, account_number: str, now: datetime) -> None:
         self.account_number = account_number
         self.status = "erased"
         # The books keep the account number; the name and the email are personal data.
         self.display_name = f"Erased customer {account_number}"
         self.email = None
-        self._touch()
+        self._touch(now)
 
     # -- rules of billing ---------------------------------------------------------------------
 
@@ -105,8 +111,8 @@ class BillingCustomer:
             )
         self.credit_available -= amount
 
-    def _touch(self) -> None:
-        self.updated_at = datetime.now(UTC)
+    def _touch(self, now: datetime) -> None:
+        self.updated_at = now
 
 
 def unknown_customer(customer_id: UUID) -> InvalidInput:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 from uuid import UUID, uuid4
@@ -36,6 +36,7 @@ class Invoice(Aggregate):
     kind: InvoiceKind
     currency: str
     lines: list[Line]
+    created_at: datetime
     status: InvoiceStatus = "draft"
     number: str | None = None
     issue_date: date | None = None
@@ -50,7 +51,6 @@ class Invoice(Aggregate):
     written_off: Decimal = ZERO
     written_off_on: date | None = None
     source_fee_id: UUID | None = None
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     issued_at: datetime | None = None
     version: int = 1
 
@@ -66,6 +66,7 @@ class Invoice(Aggregate):
         issue_date: date | None = None,
         due_date: date | None = None,
         source_fee_id: UUID | None = None,
+        now: datetime,
     ) -> Invoice:
         if not lines:
             raise InvalidInput("an invoice needs at least one line", field="lines")
@@ -82,6 +83,7 @@ class Invoice(Aggregate):
             issue_date=issue_date,
             due_date=due_date,
             source_fee_id=source_fee_id,
+            created_at=now,
         )
 
     # -- amounts ------------------------------------------------------------------------------
@@ -108,13 +110,13 @@ class Invoice(Aggregate):
                 f"invoice {self.number} is already issued: it can only be corrected by a credit note"
             )
 
-    def issue(self, *, number: str, issue_date: date, due_date: date) -> None:
+    def issue(self, *, number: str, issue_date: date, due_date: date, now: datetime) -> None:
         self.ensure_draft()
         check_due_date(issue_date, due_date)
         self.number = number
         self.issue_date = issue_date
         self.due_date = due_date
-        self.issued_at = datetime.now(UTC)
+        self.issued_at = now
         self._changed()
         totals = self.totals
         self.record(

@@ -4,8 +4,8 @@ left over becomes the customer's credit."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
@@ -44,7 +44,7 @@ class Payment(Aggregate):
     external_ref: str
     allocations: list[PaymentAllocation]
     unallocated: Decimal
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    created_at: datetime
 
     @classmethod
     def receive(
@@ -58,6 +58,7 @@ class Payment(Aggregate):
         external_ref: str,
         invoices: Mapping[UUID, Invoice],
         requested: Sequence[RequestedAllocation] | None,
+        now: datetime,
     ) -> Payment:
         """`invoices`: the customer's open invoices, or the requested ones (locked by the caller)."""
         account_number = customer.ensure_known()
@@ -92,6 +93,7 @@ class Payment(Aggregate):
             external_ref=external_ref,
             allocations=allocations,
             unallocated=unallocated,
+            created_at=now,
         )
         payment.record(
             PaymentReceived(

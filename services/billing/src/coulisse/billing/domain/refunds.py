@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
 
@@ -24,8 +24,8 @@ class Refund(Aggregate):
     method: PaymentMethod
     issued_on: date
     reason: RefundReason
+    created_at: datetime
     request_id: UUID | None = None
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @classmethod
     def issue(
@@ -38,6 +38,7 @@ class Refund(Aggregate):
         issued_on: date,
         reason: RefundReason,
         request_id: UUID | None,
+        now: datetime,
     ) -> Refund:
         account_number = customer.ensure_known()
         if amount <= 0:
@@ -54,6 +55,7 @@ class Refund(Aggregate):
             issued_on=issued_on,
             reason=reason,
             request_id=request_id,
+            created_at=now,
         )
         refund.record(
             RefundIssued(

@@ -26,8 +26,8 @@ from ..application.commands import (
     LearnUpdate,
     RecordWriteOff,
 )
+from ..config import BillingSettings
 
-CONSUMER_GROUP = "billing"
 P = TypeVar("P", bound=EventPayload)
 
 
@@ -100,14 +100,5 @@ HANDLERS: dict[str, EventHandler] = {
 }
 
 
-def consumers(runtime: Runtime) -> Sequence[InboxConsumer]:
-    return [
-        InboxConsumer(
-            name=CONSUMER_GROUP,
-            service="billing",
-            topics=[CUSTOMER_EVENTS, COLLECTIONS_EVENTS],
-            uow_factory=runtime.uow_factory,
-            handlers=HANDLERS,
-            max_attempts=runtime.settings.consumer_max_attempts,
-        )
-    ]
+def consumers(runtime: Runtime[BillingSettings, BillingUnitOfWork]) -> Sequence[InboxConsumer]:
+    return [runtime.inbox_consumer(topics=[CUSTOMER_EVENTS, COLLECTIONS_EVENTS], handlers=HANDLERS)]

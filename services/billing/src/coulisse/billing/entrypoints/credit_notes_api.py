@@ -6,11 +6,10 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from coulisse.platform.api import UowFactoryDep
 from coulisse.platform.domain import NotFound
 
+from .deps import ReadScope, UowFactoryDep
 from .invoice_schemas import CreditNoteRead
-from .scopes import ReadScope
 
 router = APIRouter(prefix="/v1/credit-notes", tags=["credit notes"])
 

@@ -6,10 +6,8 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from coulisse.platform.api import UowFactoryDep
-
 from ..application import queries
-from .scopes import ReadScope
+from .deps import ReadScope, UowFactoryDep
 from .settlement_schemas import BalanceRead
 
 router = APIRouter(prefix="/v1/customers", tags=["balances"])

@@ -8,20 +8,14 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
 
-from coulisse.platform.api import (
-    DEFAULT_LIMIT,
-    CommandsDep,
-    CursorQuery,
-    LimitQuery,
-    Page,
-    UowFactoryDep,
-)
+from coulisse.platform.api import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from coulisse.platform.commands import IdempotencyKeyDep
 from coulisse.platform.domain import NotFound
 
 from ..application import invoicing, queries
 from ..application.commands import CreateInvoice, IssueCreditNote, IssueInvoice
 from ..domain.invoices import InvoiceStatus
+from .deps import CommandsDep, ReadScope, UowFactoryDep, WriteScope
 from .invoice_schemas import (
     CreditNoteCreate,
     CreditNoteRead,
@@ -29,7 +23,6 @@ from .invoice_schemas import (
     InvoiceIssue,
     InvoiceRead,
 )
-from .scopes import ReadScope, WriteScope
 
 router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
 

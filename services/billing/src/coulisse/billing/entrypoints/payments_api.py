@@ -7,20 +7,13 @@ from uuid import UUID
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from coulisse.platform.api import (
-    DEFAULT_LIMIT,
-    CommandsDep,
-    CursorQuery,
-    LimitQuery,
-    Page,
-    UowFactoryDep,
-)
+from coulisse.platform.api import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from coulisse.platform.commands import IdempotencyKeyDep
 from coulisse.platform.domain import NotFound
 
 from ..application import queries, settling
 from ..application.commands import ReceivePayment
-from .scopes import ReadScope, WriteScope
+from .deps import CommandsDep, ReadScope, UowFactoryDep, WriteScope
 from .settlement_schemas import PaymentCreate, PaymentRead
 
 router = APIRouter(prefix="/v1/payments", tags=["payments"])

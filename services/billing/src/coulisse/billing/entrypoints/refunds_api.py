@@ -7,13 +7,12 @@ from uuid import UUID
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from coulisse.platform.api import CommandsDep, UowFactoryDep
 from coulisse.platform.commands import IdempotencyKeyDep
 from coulisse.platform.domain import NotFound
 
 from ..application import settling
 from ..application.commands import IssueRefund
-from .scopes import ReadScope, WriteScope
+from .deps import CommandsDep, ReadScope, UowFactoryDep, WriteScope
 from .settlement_schemas import RefundCreate, RefundRead
 
 router = APIRouter(prefix="/v1/refunds", tags=["refunds"])

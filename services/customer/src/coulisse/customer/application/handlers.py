@@ -26,7 +26,10 @@ async def _customer(uow: CustomerUnitOfWork, customer_id: object) -> Customer:
 async def register_customer(command: RegisterCustomer, uow: CustomerUnitOfWork) -> Customer:
     sequence = await uow.customers.next_account_sequence()
     customer = Customer.register(
-        account_sequence=sequence, kind=command.kind, profile=command.profile
+        account_sequence=sequence,
+        kind=command.kind,
+        profile=command.profile,
+        now=uow.clock.now(),
     )
     await uow.customers.add(customer)
     return customer
@@ -34,14 +37,14 @@ async def register_customer(command: RegisterCustomer, uow: CustomerUnitOfWork) 
 
 async def update_customer(command: UpdateCustomer, uow: CustomerUnitOfWork) -> Customer:
     customer = await _customer(uow, command.customer_id)
-    if customer.update(command.changes):
+    if customer.update(command.changes, now=uow.clock.now()):
         await uow.customers.save(customer)
     return customer
 
 
 async def erase_customer(command: EraseCustomer, uow: CustomerUnitOfWork) -> Customer:
     customer = await _customer(uow, command.customer_id)
-    customer.erase()
+    customer.erase(now=uow.clock.now())
     await uow.customers.save(customer)
     for request in await uow.requests.for_customer(customer.id):
         request.forget_personal_data()
@@ -60,6 +63,7 @@ async def open_request(command: OpenRequest, uow: CustomerUnitOfWork) -> Custome
         description=command.description,
         invoice_id=command.invoice_id,
         channel=command.channel,
+        now=uow.clock.now(),
     )
     await uow.requests.add(request)
     return request
@@ -71,6 +75,6 @@ async def change_request_status(
     request = await uow.requests.get(command.request_id)
     if request is None:
         raise NotFound(f"no customer request {command.request_id}")
-    request.change_status(command.status, command.resolution)
+    request.change_status(command.status, command.resolution, now=uow.clock.now())
     await uow.requests.save(request)
     return request

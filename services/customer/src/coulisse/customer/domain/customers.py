@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID, uuid4
 
 from coulisse.contracts.customer import Address, CustomerErased, CustomerRegistered, CustomerUpdated
 from coulisse.platform.domain import Aggregate, Conflict, InvalidInput
 
-from .identifiers import ISO_COUNTRIES, is_valid_siren, is_valid_vat_number
+from .identifiers import (
+    InvalidIdentifier,
+    check_country,
+    normalise_siren,
+    normalise_vat_number,
+    siren_of_french_vat_number,
+)
 
 CustomerKind = Literal["person", "company"]
 CustomerStatus = Literal["active", "erased"]
@@ -33,6 +41,15 @@ def format_account_number(sequence: int) -> str:
     return f"C{sequence:06d}"
 
 
+@contextmanager
+def _field(name: str) -> Iterator[None]:
+    """Turns an invalid identifier into a 422 naming the field."""
+    try:
+        yield
+    except InvalidIdentifier as error:
+        raise InvalidInput(str(error), field=name) from error
+
+
 @dataclass
 class Profile:
     """The editable facts about a customer."""
@@ -47,21 +64,25 @@ class Profile:
     address: Address | None = None
 
     def check(self) -> None:
-        if self.country not in ISO_COUNTRIES:
-            raise InvalidInput(
-                f"{self.country!r} is not an ISO 3166 alpha-2 country code", field="country"
-            )
-        if self.address is not None and self.address.country not in ISO_COUNTRIES:
-            raise InvalidInput(
-                f"{self.address.country!r} is not an ISO 3166 alpha-2 country code",
-                field="address.country",
-            )
-        if self.siren is not None and not is_valid_siren(self.siren):
-            raise InvalidInput("the SIREN must be 9 digits with a valid check digit", field="siren")
-        if self.vat_number is not None and not is_valid_vat_number(self.vat_number, self.siren):
-            raise InvalidInput(
-                "the VAT number is malformed or does not match the SIREN", field="vat_number"
-            )
+        """Refuses invalid values and puts the SIREN and VAT number in canonical form, in place."""
+        with _field("country"):
+            check_country(self.country)
+        if self.address is not None:
+            with _field("address.country"):
+                check_country(self.address.country)
+        if self.siren is not None:
+            with _field("siren"):
+                self.siren = normalise_siren(self.siren)
+        if self.vat_number is not None:
+            with _field("vat_number"):
+                self.vat_number = normalise_vat_number(self.vat_number)
+            embedded = siren_of_french_vat_number(self.vat_number)
+            if self.siren is not None and embedded is not None and embedded != self.siren:
+                raise InvalidInput(
+                    f"the VAT number {self.vat_number} is built on SIREN {embedded}, "
+                    f"not {self.siren}",
+                    field="vat_number",
+                )
         if not 0 <= self.payment_terms_days <= MAX_PAYMENT_TERMS_DAYS:
             raise InvalidInput(
                 f"payment terms must be between 0 and {MAX_PAYMENT_TERMS_DAYS} days",
@@ -75,14 +96,16 @@ class Customer(Aggregate):
     account_number: str
     kind: CustomerKind
     profile: Profile
+    created_at: datetime
+    updated_at: datetime
     status: CustomerStatus = "active"
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     erased_at: datetime | None = None
     version: int = 1
 
     @classmethod
-    def register(cls, *, account_sequence: int, kind: CustomerKind, profile: Profile) -> Customer:
+    def register(
+        cls, *, account_sequence: int, kind: CustomerKind, profile: Profile, now: datetime
+    ) -> Customer:
         profile.check()
         if kind == "person" and profile.siren is not None:
             raise InvalidInput("a person has no SIREN; register a company instead", field="siren")
@@ -91,6 +114,8 @@ class Customer(Aggregate):
             account_number=format_account_number(account_sequence),
             kind=kind,
             profile=profile,
+            created_at=now,
+            updated_at=now,
         )
         customer.record(
             CustomerRegistered(
@@ -109,7 +134,7 @@ class Customer(Aggregate):
         )
         return customer
 
-    def update(self, changes: dict[str, Any]) -> list[str]:
+    def update(self, changes: dict[str, Any], *, now: datetime) -> list[str]:
         """Applies the given fields; returns the names of those that really changed."""
         self._ensure_active()
         unknown = set(changes) - set(UPDATABLE_FIELDS)
@@ -129,7 +154,7 @@ class Customer(Aggregate):
         if not changed:
             return []
         self.profile = candidate
-        self._touch()
+        self._touch(now)
         self.record(
             CustomerUpdated(
                 customer_id=self.id,
@@ -139,7 +164,7 @@ class Customer(Aggregate):
         )
         return changed
 
-    def erase(self) -> None:
+    def erase(self, *, now: datetime) -> None:
         """GDPR erasure: personal data is pseudonymised here; the books keep what the law requires."""
         if self.status == "erased":
             raise Conflict("this customer has already been erased")
@@ -153,14 +178,14 @@ class Customer(Aggregate):
             vat_number=self.profile.vat_number if self.kind == "company" else None,
         )
         self.status = "erased"
-        self.erased_at = datetime.now(UTC)
-        self._touch()
+        self.erased_at = now
+        self._touch(now)
         self.record(CustomerErased(customer_id=self.id, account_number=self.account_number))
 
     def _ensure_active(self) -> None:
         if self.status == "erased":
             raise Conflict("this customer has been erased; their data can no longer change")
 
-    def _touch(self) -> None:
-        self.updated_at = datetime.now(UTC)
+    def _touch(self, now: datetime) -> None:
+        self.updated_at = now
         self.version += 1

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Literal
 from uuid import UUID, uuid4
 
@@ -44,13 +44,13 @@ class CustomerRequest(Aggregate):
     subject: str
     opened_at: datetime
     due_at: datetime
+    updated_at: datetime
     status: RequestStatus = "open"
     description: str | None = None
     invoice_id: UUID | None = None
     channel: RequestChannel | None = None
     resolution: str | None = None
     closed_at: datetime | None = None
-    updated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     version: int = 1
 
     @classmethod
@@ -63,11 +63,11 @@ class CustomerRequest(Aggregate):
         description: str | None = None,
         invoice_id: UUID | None = None,
         channel: RequestChannel | None = None,
-        now: datetime | None = None,
+        now: datetime,
     ) -> CustomerRequest:
         if not subject.strip():
             raise InvalidInput("the subject must not be empty", field="subject")
-        opened_at = now or datetime.now(UTC)
+        opened_at = now
         request = cls(
             id=uuid4(),
             customer_id=customer_id,
@@ -93,12 +93,11 @@ class CustomerRequest(Aggregate):
         )
         return request
 
-    @property
-    def is_overdue(self) -> bool:
-        return self.status not in CLOSED and datetime.now(UTC) > self.due_at
+    def is_overdue(self, now: datetime) -> bool:
+        return self.status not in CLOSED and now > self.due_at
 
     def change_status(
-        self, status: RequestStatus, resolution: str | None = None, *, now: datetime | None = None
+        self, status: RequestStatus, resolution: str | None = None, *, now: datetime
     ) -> None:
         if status not in TRANSITIONS[self.status]:
             allowed = ", ".join(sorted(TRANSITIONS[self.status])) or "none (the request is closed)"
@@ -110,7 +109,7 @@ class CustomerRequest(Aggregate):
             raise InvalidInput(
                 f"a {status} request needs a resolution saying why", field="resolution"
             )
-        changed_at = now or datetime.now(UTC)
+        changed_at = now
         self.status = status
         if resolution is not None:
             self.resolution = resolution

@@ -5,23 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from coulisse.platform.api import (
-    DEFAULT_LIMIT,
-    CommandsDep,
-    CursorQuery,
-    LimitQuery,
-    Page,
-    UowFactoryDep,
-)
-from coulisse.platform.auth import Principal, require_scope
 from coulisse.platform.commands import IdempotencyKeyDep
 from coulisse.platform.domain import NotFound
+from coulisse.platform.pagination import Page, PageQuery
 
 from ..application import handlers, queries
 from ..application.commands import EraseCustomer, OpenRequest, RegisterCustomer, UpdateCustomer
+from .deps import ClockDep, CommandsDep, ReadScope, UowFactoryDep, WriteScope
 from .schemas import (
     CustomerCreate,
     CustomerPatch,
@@ -32,9 +25,6 @@ from .schemas import (
 )
 
 router = APIRouter(prefix="/v1/customers", tags=["customers"])
-
-ReadScope = Annotated[Principal, Depends(require_scope("customers:read"))]
-WriteScope = Annotated[Principal, Depends(require_scope("customers:write"))]
 
 
 @router.post("", status_code=201, response_model=CustomerRead, summary="Register a customer")
@@ -55,14 +45,11 @@ async def register_customer(
 async def search_customers(
     _: ReadScope,
     uow_factory: UowFactoryDep,
+    page: PageQuery,
     q: Annotated[str | None, Query(max_length=200)] = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
-    cursor: CursorQuery = None,
 ) -> Page[CustomerRead]:
     async with uow_factory() as uow:
-        found, next_cursor = await queries.search_customers(
-            uow.session, q=q, limit=limit, cursor=cursor
-        )
+        found, next_cursor = await queries.search_customers(uow.session, q=q, page=page)
     return Page[CustomerRead](items=[CustomerRead.of(c) for c in found], next_cursor=next_cursor)
 
 
@@ -115,6 +102,7 @@ async def open_request(
     _: WriteScope,
     commands: CommandsDep,
     key: IdempotencyKeyDep,
+    clock: ClockDep,
 ) -> Response:
     command = OpenRequest(
         customer_id=customer_id,
@@ -124,4 +112,9 @@ async def open_request(
         invoice_id=body.invoice_id,
         channel=body.channel,
     )
-    return await commands.create(handlers.open_request, command, render=RequestRead.of, key=key)
+    return await commands.create(
+        handlers.open_request,
+        command,
+        render=lambda request: RequestRead.of(request, clock.now()),
+        key=key,
+    )

@@ -2,56 +2,49 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from coulisse.platform.api import (
-    DEFAULT_LIMIT,
-    CommandsDep,
-    CursorQuery,
-    LimitQuery,
-    Page,
-    UowFactoryDep,
-)
-from coulisse.platform.auth import Principal, require_scope
 from coulisse.platform.domain import NotFound
+from coulisse.platform.pagination import Page, PageQuery
 
 from ..application import handlers, queries
 from ..application.commands import ChangeRequestStatus
 from ..domain.requests import RequestStatus
+from .deps import ClockDep, CommandsDep, ReadScope, UowFactoryDep, WriteScope
 from .schemas import RequestPatch, RequestRead
 
 router = APIRouter(prefix="/v1/requests", tags=["requests"])
-
-ReadScope = Annotated[Principal, Depends(require_scope("customers:read"))]
-WriteScope = Annotated[Principal, Depends(require_scope("customers:write"))]
 
 
 @router.get("", response_model=Page[RequestRead], summary="List customer requests")
 async def list_requests(
     _: ReadScope,
     uow_factory: UowFactoryDep,
+    clock: ClockDep,
+    page: PageQuery,
     status: RequestStatus | None = None,
     customer_id: UUID | None = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
-    cursor: CursorQuery = None,
 ) -> Page[RequestRead]:
     async with uow_factory() as uow:
         found, next_cursor = await queries.list_requests(
-            uow.session, status=status, customer_id=customer_id, limit=limit, cursor=cursor
+            uow.session, status=status, customer_id=customer_id, page=page
         )
-    return Page[RequestRead](items=[RequestRead.of(r) for r in found], next_cursor=next_cursor)
+    return Page[RequestRead](
+        items=[RequestRead.of(r, clock.now()) for r in found], next_cursor=next_cursor
+    )
 
 
 @router.get("/{request_id}", response_model=RequestRead, summary="Read a customer request")
-async def get_request(request_id: UUID, _: ReadScope, uow_factory: UowFactoryDep) -> RequestRead:
+async def get_request(
+    request_id: UUID, _: ReadScope, uow_factory: UowFactoryDep, clock: ClockDep
+) -> RequestRead:
     async with uow_factory() as uow:
         request = await uow.requests.get(request_id)
     if request is None:
         raise NotFound(f"no customer request {request_id}")
-    return RequestRead.of(request)
+    return RequestRead.of(request, clock.now())
 
 
 @router.patch(
@@ -60,10 +53,10 @@ async def get_request(request_id: UUID, _: ReadScope, uow_factory: UowFactoryDep
     summary="Change a request's status (invalid transitions: 409)",
 )
 async def change_status(
-    request_id: UUID, body: RequestPatch, _: WriteScope, commands: CommandsDep
+    request_id: UUID, body: RequestPatch, _: WriteScope, commands: CommandsDep, clock: ClockDep
 ) -> RequestRead:
     request = await commands.run(
         handlers.change_request_status,
         ChangeRequestStatus(request_id, body.status, body.resolution),
     )
-    return RequestRead.of(request)
+    return RequestRead.of(request, clock.now())

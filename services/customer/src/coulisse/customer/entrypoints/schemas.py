@@ -17,9 +17,29 @@ from ..domain.requests import CustomerRequest, RequestCategory, RequestChannel, 
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9 .()-]{6,25}$")]
-CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-Siren = Annotated[str, StringConstraints(pattern=r"^[0-9]{9}$")]
-VatNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[0-9A-Z]{2,13}$")]
+CountryCode = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z]{2}$"),
+    Field(description="ISO 3166-1 alpha-2 code in capitals, e.g. FR."),
+]
+# Only the shape is checked here; the domain checks the digits and stores the canonical form.
+Siren = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9 .]{9,20}$"),
+    Field(
+        description="French SIREN, 9 digits with a check digit. Spaces and dots are dropped: "
+        "'732 829 320' is stored as '732829320'."
+    ),
+]
+VatNumber = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z]{2}[0-9A-Za-z .,/-]{2,25}$"),
+    Field(
+        description="VAT number of an EU member state or of Northern Ireland (XI), prefix "
+        "included, with a valid check digit. Separators are dropped and letters upper-cased: "
+        "'fr 44 732 829 320' is stored as 'FR44732829320'; Greece is EL (GR is read as EL)."
+    ),
+]
 Subject = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=5000)]
 PaymentTerms = Annotated[StrictInt, Field(ge=0, le=60)]
@@ -163,7 +183,7 @@ class RequestRead(ResponseModel):
     overdue: bool
 
     @classmethod
-    def of(cls, request: CustomerRequest) -> RequestRead:
+    def of(cls, request: CustomerRequest, now: datetime) -> RequestRead:
         return cls(
             id=request.id,
             request_id=request.id,
@@ -178,5 +198,5 @@ class RequestRead(ResponseModel):
             opened_at=request.opened_at,
             due_at=request.due_at,
             closed_at=request.closed_at,
-            overdue=request.is_overdue,
+            overdue=request.is_overdue(now),
         )
