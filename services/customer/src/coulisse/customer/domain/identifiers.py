@@ -1,290 +1,82 @@
-"""Identifiers a French back office checks: SIREN (Luhn), intra-EU VAT numbers, ISO countries."""
+"""Identifiers a French back office checks: SIREN, SIRET, EU VAT numbers, ISO 3166 countries.
+
+python-stdnum knows the formats and check digits, pycountry the ISO 3166-1 list. Each
+function takes a value as typed and returns the canonical form that is stored and published,
+or raises InvalidIdentifier saying what is wrong:
+
+- SIREN, SIRET: spaces and dots are dropped, "732 829 320" -> "732829320".
+- VAT numbers: separators are dropped and letters upper-cased, "fr 44 732 829 320" ->
+  "FR44732829320". Only the prefixes of EU member states and XI (Northern Ireland) are
+  accepted; Greece is EL, and GR is read as EL.
+- Countries: ISO 3166-1 alpha-2 in capitals, as the events carry them; "fr" is refused, not
+  guessed.
+"""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 
-ISO_COUNTRIES = frozenset(
-    [
-        "AD",
-        "AE",
-        "AF",
-        "AG",
-        "AI",
-        "AL",
-        "AM",
-        "AO",
-        "AQ",
-        "AR",
-        "AS",
-        "AT",
-        "AU",
-        "AW",
-        "AX",
-        "AZ",
-        "BA",
-        "BB",
-        "BD",
-        "BE",
-        "BF",
-        "BG",
-        "BH",
-        "BI",
-        "BJ",
-        "BL",
-        "BM",
-        "BN",
-        "BO",
-        "BQ",
-        "BR",
-        "BS",
-        "BT",
-        "BV",
-        "BW",
-        "BY",
-        "BZ",
-        "CA",
-        "CC",
-        "CD",
-        "CF",
-        "CG",
-        "CH",
-        "CI",
-        "CK",
-        "CL",
-        "CM",
-        "CN",
-        "CO",
-        "CR",
-        "CU",
-        "CV",
-        "CW",
-        "CX",
-        "CY",
-        "CZ",
-        "DE",
-        "DJ",
-        "DK",
-        "DM",
-        "DO",
-        "DZ",
-        "EC",
-        "EE",
-        "EG",
-        "EH",
-        "ER",
-        "ES",
-        "ET",
-        "FI",
-        "FJ",
-        "FK",
-        "FM",
-        "FO",
-        "FR",
-        "GA",
-        "GB",
-        "GD",
-        "GE",
-        "GF",
-        "GG",
-        "GH",
-        "GI",
-        "GL",
-        "GM",
-        "GN",
-        "GP",
-        "GQ",
-        "GR",
-        "GS",
-        "GT",
-        "GU",
-        "GW",
-        "GY",
-        "HK",
-        "HM",
-        "HN",
-        "HR",
-        "HT",
-        "HU",
-        "ID",
-        "IE",
-        "IL",
-        "IM",
-        "IN",
-        "IO",
-        "IQ",
-        "IR",
-        "IS",
-        "IT",
-        "JE",
-        "JM",
-        "JO",
-        "JP",
-        "KE",
-        "KG",
-        "KH",
-        "KI",
-        "KM",
-        "KN",
-        "KP",
-        "KR",
-        "KW",
-        "KY",
-        "KZ",
-        "LA",
-        "LB",
-        "LC",
-        "LI",
-        "LK",
-        "LR",
-        "LS",
-        "LT",
-        "LU",
-        "LV",
-        "LY",
-        "MA",
-        "MC",
-        "MD",
-        "ME",
-        "MF",
-        "MG",
-        "MH",
-        "MK",
-        "ML",
-        "MM",
-        "MN",
-        "MO",
-        "MP",
-        "MQ",
-        "MR",
-        "MS",
-        "MT",
-        "MU",
-        "MV",
-        "MW",
-        "MX",
-        "MY",
-        "MZ",
-        "NA",
-        "NC",
-        "NE",
-        "NF",
-        "NG",
-        "NI",
-        "NL",
-        "NO",
-        "NP",
-        "NR",
-        "NU",
-        "NZ",
-        "OM",
-        "PA",
-        "PE",
-        "PF",
-        "PG",
-        "PH",
-        "PK",
-        "PL",
-        "PM",
-        "PN",
-        "PR",
-        "PS",
-        "PT",
-        "PW",
-        "PY",
-        "QA",
-        "RE",
-        "RO",
-        "RS",
-        "RU",
-        "RW",
-        "SA",
-        "SB",
-        "SC",
-        "SD",
-        "SE",
-        "SG",
-        "SH",
-        "SI",
-        "SJ",
-        "SK",
-        "SL",
-        "SM",
-        "SN",
-        "SO",
-        "SR",
-        "SS",
-        "ST",
-        "SV",
-        "SX",
-        "SY",
-        "SZ",
-        "TC",
-        "TD",
-        "TF",
-        "TG",
-        "TH",
-        "TJ",
-        "TK",
-        "TL",
-        "TM",
-        "TN",
-        "TO",
-        "TR",
-        "TT",
-        "TV",
-        "TW",
-        "TZ",
-        "UA",
-        "UG",
-        "UM",
-        "US",
-        "UY",
-        "UZ",
-        "VA",
-        "VC",
-        "VE",
-        "VG",
-        "VI",
-        "VN",
-        "VU",
-        "WF",
-        "WS",
-        "YE",
-        "YT",
-        "ZA",
-        "ZM",
-        "ZW",
-    ]
+import pycountry
+from stdnum import exceptions
+from stdnum.eu import vat
+from stdnum.fr import siren, siret
+
+COUNTRIES = frozenset(country.alpha_2 for country in pycountry.countries)
+
+# stdnum also reads the one-stop-shop prefixes EU and IM: those identify a seller's OSS
+# registration, not a VAT number a customer can be invoiced under, so only states are kept.
+VAT_PREFIXES = frozenset(state.upper() for state in vat.MEMBER_STATES) | {"EL"}
+
+_REASONS: tuple[tuple[type[exceptions.ValidationError], str], ...] = (
+    (exceptions.InvalidChecksum, "checksum"),
+    (exceptions.InvalidLength, "length"),
+    (exceptions.InvalidFormat, "format"),
 )
 
-_VAT_RE = re.compile(r"^[A-Z]{2}[0-9A-Z]{2,13}$")
+
+class InvalidIdentifier(ValueError):
+    """The value is not a valid identifier; the message says why."""
 
 
-def is_valid_siren(siren: str) -> bool:
-    if len(siren) != 9 or not siren.isdigit():
-        return False
-    total = 0
-    for index, char in enumerate(siren):
-        digit = int(char)
-        if index % 2 == 1:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return total % 10 == 0
+def _validated(validate: Callable[[str], str], value: str, name: str) -> str:
+    try:
+        return validate(value)
+    except exceptions.ValidationError as error:
+        reason = next((word for kind, word in _REASONS if isinstance(error, kind)), "invalid part")
+        raise InvalidIdentifier(f"{value!r} is not a valid {name} ({reason})") from error
 
 
-def french_vat_key(siren: str) -> str:
-    return f"{(12 + 3 * (int(siren) % 97)) % 97:02d}"
+def normalise_siren(value: str) -> str:
+    return _validated(siren.validate, value, "SIREN")
 
 
-def is_valid_vat_number(vat_number: str, siren: str | None = None) -> bool:
-    if not _VAT_RE.match(vat_number):
-        return False
-    if vat_number.startswith("FR") and vat_number[2:4].isdigit() and len(vat_number) == 13:
-        embedded = vat_number[4:]
-        if siren is not None and embedded != siren:
-            return False
-        return vat_number[2:4] == french_vat_key(embedded)
-    return True
+def normalise_siret(value: str) -> str:
+    return _validated(siret.validate, value, "SIRET")
+
+
+def normalise_vat_number(value: str) -> str:
+    prefix = value.strip()[:2].upper()
+    if prefix not in VAT_PREFIXES:
+        raise InvalidIdentifier(
+            f"{value!r} is not a valid EU VAT number (prefix {prefix!r} is not an EU member state)"
+        )
+    number = _validated(vat.validate, value, "EU VAT number")
+    # VIES and invoices use EL for Greece, the ISO code GR is not a VAT prefix
+    return "EL" + number[2:] if prefix == "GR" else number
+
+
+def siren_of_french_vat_number(vat_number: str) -> str | None:
+    """The SIREN a normalised FR VAT number is built on; None for other countries and Monaco."""
+    if not vat_number.startswith("FR") or vat_number[4:7] == "000":
+        return None
+    return vat_number[4:]
+
+
+def check_country(code: str) -> None:
+    if code in COUNTRIES:
+        return
+    if code.upper() in COUNTRIES:
+        raise InvalidIdentifier(
+            f"{code!r} is not an ISO 3166-1 alpha-2 country code; write it in capitals"
+        )
+    raise InvalidIdentifier(f"{code!r} is not an ISO 3166-1 alpha-2 country code")
