@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import time
-
 import jwt
 import pytest
 
 from coulisse.platform.auth import AuthError, TokenVerifier, mint_token
+from coulisse.platform.clock import default_clock, timestamp
 from coulisse.platform.settings import LOCAL_DEV_SECRET, ServiceSettings
 
 SECRET = "a-test-secret-that-is-long-enough-123456"
@@ -30,22 +29,24 @@ def test_unknown_scope_cannot_be_minted() -> None:
     "token",
     [
         jwt.encode(
-            {"sub": "x", "scope": "customers:read", "exp": int(time.time()) - 10},
+            {"sub": "x", "scope": "customers:read", "exp": timestamp(default_clock()) - 10},
             SECRET,
             algorithm="HS256",
         ),
         jwt.encode(
-            {"sub": "x", "scope": "customers:read", "exp": int(time.time()) + 60},
+            {"sub": "x", "scope": "customers:read", "exp": timestamp(default_clock()) + 60},
             "wrong-secret-wrong-secret-wrong!!",
             algorithm="HS256",
         ),
         jwt.encode(
-            {"sub": "x", "scope": "customers:read", "exp": int(time.time()) + 60},
+            {"sub": "x", "scope": "customers:read", "exp": timestamp(default_clock()) + 60},
             None,  # type: ignore[arg-type]
             algorithm="none",
         ),
         jwt.encode(
-            {"scope": "customers:read", "exp": int(time.time()) + 60}, SECRET, algorithm="HS256"
+            {"scope": "customers:read", "exp": timestamp(default_clock()) + 60},
+            SECRET,
+            algorithm="HS256",
         ),
         "not-a-jwt",
     ],

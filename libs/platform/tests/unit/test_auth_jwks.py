@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -14,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from coulisse.platform.auth import AuthError, TokenVerifier
+from coulisse.platform.clock import default_clock, timestamp
 from coulisse.platform.settings import ServiceSettings
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -43,7 +43,12 @@ def jwks_url() -> Iterator[str]:
 
 
 def claims(**extra: object) -> dict[str, object]:
-    return {"sub": "agent@idp", "scope": "billing:read", "exp": int(time.time()) + 60, **extra}
+    return {
+        "sub": "agent@idp",
+        "scope": "billing:read",
+        "exp": timestamp(default_clock()) + 60,
+        **extra,
+    }
 
 
 def verifier(url: str) -> TokenVerifier:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from uuid import uuid4
 
@@ -13,6 +12,7 @@ from fastapi.routing import APIRoute
 
 from coulisse.customer.bootstrap import definition
 from coulisse.platform import testing
+from coulisse.platform.clock import default_clock, timestamp
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +36,7 @@ def v1_routes() -> list[tuple[str, str, str]]:
 
 
 def bad_tokens() -> dict[str, dict[str, str]]:
-    now = int(time.time())
+    now = timestamp(default_clock())
     claims: dict[str, Any] = {
         "sub": "x",
         "scope": "customers:read customers:write",

@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from coulisse.contracts.topics import ACCOUNTING_EVENTS, BILLING_EVENTS
+from coulisse.platform.clock import default_clock, today
 
 GATEWAY = "accounting-gateway"
 TARGETS = {"events_per_s": 3000, "ratio_of_raw_limit": 0.5, "p99_ms_at_200_per_s": 100}
@@ -165,7 +166,7 @@ class Driver:
                 ],
             },
         )
-        done = time.time()
+        done = default_clock().now().timestamp()
         if response.status_code != 201:
             raise RuntimeError(f"invoice {sequence}: {response.status_code} {response.text[:300]}")
         return str(response.json()["id"]), done
@@ -179,11 +180,11 @@ class Driver:
                 "amount": "50.00",
                 "currency": "EUR",
                 "method": "transfer",
-                "received_on": date.today().isoformat(),
+                "received_on": today(default_clock()).isoformat(),
                 "external_ref": f"BENCH-{uuid.uuid4().hex}",
             },
         )
-        done = time.time()
+        done = default_clock().now().timestamp()
         if response.status_code != 201:
             raise RuntimeError(f"payment {sequence}: {response.status_code} {response.text[:300]}")
         return str(response.json()["id"]), done
@@ -410,12 +411,12 @@ async def raw_postgres(admin_url: str, events: int, lines_per_event: int = 3) ->
         await connection.execute(
             f"CREATE TABLE {table}_lines (entry_id uuid, account text, auxiliary text, label text, debit numeric(18,2), credit numeric(18,2))"
         )
-        today = date.today()
+        day = today(default_clock())
         started = time.monotonic()
         batch = 500
         for offset in range(0, events, batch):
             entries = [
-                (uuid.uuid4(), uuid.uuid4(), f"VT-{offset + i}", today)
+                (uuid.uuid4(), uuid.uuid4(), f"VT-{offset + i}", day)
                 for i in range(min(batch, events - offset))
             ]
             lines = [
@@ -445,7 +446,7 @@ async def raw_postgres(admin_url: str, events: int, lines_per_event: int = 3) ->
 
 async def run(endpoints: Endpoints, config: BenchConfig) -> Report:
     report = Report(
-        started_at=datetime.now(UTC).isoformat(),
+        started_at=default_clock().now().isoformat(),
         machine={
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
@@ -483,7 +484,7 @@ async def run(endpoints: Endpoints, config: BenchConfig) -> Report:
 
 def write(report: Report, directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = default_clock().now().strftime("%Y%m%dT%H%M%SZ")
     path = directory / f"bench-{stamp}.json"
     text = json.dumps(asdict(report), indent=2) + "\n"
     path.write_text(text)
