@@ -9,11 +9,12 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import signal
 import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+import psutil
 
 
 def read_pid(pid_file: Path) -> int | None:
@@ -33,24 +34,38 @@ def write_pid(pid_file: Path, pid: int) -> None:
     tmp.replace(pid_file)
 
 
+def _command_line(process: psutil.Process) -> str | None:
+    try:
+        # A zombie still answers kill(pid, 0) but is not running anything.
+        if process.status() in {psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD}:
+            return None
+        return " ".join(str(arg) for arg in process.cmdline()).strip()
+    except psutil.Error:
+        return None
+
+
 def command_line(pid: int) -> str | None:
     """The process's arguments joined by spaces, or None if it is gone or a zombie."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        # A zombie still answers kill(pid, 0) but is not running anything.
-        if stat.rsplit(")", 1)[1].split()[0] in {"Z", "X"}:
-            return None
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (FileNotFoundError, ProcessLookupError, PermissionError, IndexError):
+        return _command_line(psutil.Process(pid))
+    except psutil.Error:
         return None
-    return raw.replace(b"\0", b" ").decode(errors="replace").strip()
+
+
+def _process(pid: int | None, marker: str) -> psutil.Process | None:
+    """The live process `pid` if its command line contains `marker`."""
+    if pid is None or pid <= 0:
+        return None
+    try:
+        process = psutil.Process(pid)
+    except psutil.Error:
+        return None
+    cmdline = _command_line(process)
+    return process if cmdline is not None and marker in cmdline else None
 
 
 def is_running(pid: int | None, marker: str) -> bool:
-    if pid is None or pid <= 0:
-        return False
-    cmdline = command_line(pid)
-    return cmdline is not None and marker in cmdline
+    return _process(pid, marker) is not None
 
 
 def running_pid(pid_file: Path, marker: str) -> int | None:
@@ -77,14 +92,17 @@ def _reap(pid: int) -> None:
 
 def terminate(pid: int, marker: str, timeout: float = 30.0) -> bool:
     """SIGTERM, wait up to `timeout`, then SIGKILL. True if it had to be killed."""
-    if not is_running(pid, marker):
+    process = _process(pid, marker)
+    if process is None:
         return False
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
+    # psutil checks the pid still names the process it looked at (start time), so a pid
+    # reused in between is never signalled.
+    with contextlib.suppress(psutil.NoSuchProcess):
+        process.terminate()
     if wait_exit(pid, marker, timeout):
         return False
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(psutil.NoSuchProcess):
+        process.kill()
     wait_exit(pid, marker, 10)
     return True
 
