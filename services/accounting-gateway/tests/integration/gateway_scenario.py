@@ -6,7 +6,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from uuid import uuid4
 
-from coulisse.accounting_gateway import samples
+import gateway_samples as samples
+
 from coulisse.platform.envelope import OutgoingEvent
 
 D = Decimal

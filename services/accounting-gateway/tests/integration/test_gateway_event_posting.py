@@ -7,10 +7,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
+import gateway_samples as samples
 import pytest
 from gateway_harness import Gateway, eventually, running_gateway
 
-from coulisse.accounting_gateway import samples
 from coulisse.contracts.base import EventPayload
 from coulisse.contracts.collections import (
     DisputeOpened,

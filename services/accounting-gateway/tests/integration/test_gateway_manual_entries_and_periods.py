@@ -7,12 +7,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
+import gateway_samples as samples
 import pytest
 import sqlalchemy as sa
 from gateway_harness import eventually, running_gateway
 from sqlalchemy.exc import DBAPIError
 
-from coulisse.accounting_gateway import samples
 from coulisse.contracts.topics import ACCOUNTING_EVENTS
 from coulisse.platform import testing
 from coulisse.platform.db import create_engine

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+import gateway_samples as samples
 import pytest
 import yaml
 from gateway_harness import copy_of_default_rules, running_gateway
 
-from coulisse.accounting_gateway import samples
 from coulisse.accounting_gateway.adapters.rules_file import DEFAULT_RULES
 from coulisse.contracts.topics import ACCOUNTING_EVENTS, BILLING_EVENTS
 from coulisse.platform import testing
@@ -23,10 +23,14 @@ D = Decimal
 
 
 def break_rules(path: Path) -> None:
-    """No rule for refunds; payments debit an account the chart does not have."""
+    """No rule for refunds; payments read their bank account from a field that holds none.
+
+    An account the chart lacks written in a rule is refused when the file is read; one read
+    from the event can only be found unknown when an event comes, and suspends that event.
+    """
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     del document["rules"]["billing.refund.issued.v1"]
-    document["rules"]["billing.payment.received.v1"]["lines"][0]["account"] = "5129"
+    document["rules"]["billing.payment.received.v1"]["lines"][0]["account"] = {"field": "method"}
     document["version"] = "pcg-2026.1-broken"
     path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
 

@@ -1,4 +1,4 @@
-"""Business events as the producing services publish them, for tests, demos and the benchmark.
+"""Business events as the producing services publish them, for the tests.
 
 Builders return the typed payloads; `envelope` wraps one as its producer's outbox would, and
 `publish` produces envelopes to Kafka the way a relay does.

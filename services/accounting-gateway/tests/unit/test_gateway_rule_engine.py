@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import copy
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
+import gateway_samples as samples
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coulisse.accounting_gateway import samples
 from coulisse.accounting_gateway.adapters.rules_file import DEFAULT_RULES, load_rulebook
-from coulisse.accounting_gateway.domain.posting_rules import RuleBook, parse_rulebook
+from coulisse.accounting_gateway.domain.posting_rules import (
+    AccountRef,
+    EntryTemplate,
+    RuleBook,
+)
 from coulisse.accounting_gateway.domain.rule_engine import (
     NoPosting,
     ProposedEntry,
@@ -296,23 +300,24 @@ def test_an_unknown_revenue_account_is_refused() -> None:
 
 
 def _mutated(event_type: str, mutate: Any) -> RuleBook:
-    document = copy.deepcopy(dict(RULES.document))
-    rule = document["rules"][event_type]
-    for case in rule.get("cases", [rule]):
-        mutate(case)
-    return parse_rulebook(document)
+    # The rules file refuses an unknown journal or literal account; the engine must still answer
+    # a refusal for any rule book it is handed, so the rule objects are broken directly.
+    rule = RULES.rules[event_type]
+    broken = replace(rule, cases=tuple(mutate(case) for case in rule.cases))
+    return replace(RULES, rules={**RULES.rules, event_type: broken})
 
 
-def _unknown_account(case: dict[str, Any]) -> None:
-    case["lines"][0]["account"] = "999999"
+def _unknown_account(case: EntryTemplate) -> EntryTemplate:
+    first = replace(case.lines[0], account=AccountRef(literal="999999"))
+    return replace(case, lines=(first, *case.lines[1:]))
 
 
-def _duplicated_first_line(case: dict[str, Any]) -> None:
-    case["lines"].append(copy.deepcopy(case["lines"][0]))
+def _duplicated_first_line(case: EntryTemplate) -> EntryTemplate:
+    return replace(case, lines=(*case.lines, case.lines[0]))
 
 
-def _unknown_journal(case: dict[str, Any]) -> None:
-    case["journal"] = "ZZ"
+def _unknown_journal(case: EntryTemplate) -> EntryTemplate:
+    return replace(case, journal="ZZ")
 
 
 @settings(max_examples=300, deadline=None)

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from coulisse.platform.domain import InvalidInput
 
 from ..adapters.rules_file import RuleBookSource
-from ..domain.posting_rules import RuleBookError
+from ..adapters.rules_schema import RuleBookError
 from .deps import ReadScope, RulesDep, WriteScope
 from .schemas import MappingsRead
 
@@ -48,6 +48,12 @@ async def mappings(_: ReadScope, rules: RulesDep) -> MappingsRead:
 async def reload(_: WriteScope, rules: RulesDep) -> MappingsRead:
     try:
         rules.reload()
-    except (RuleBookError, OSError) as exc:
+    except RuleBookError as exc:
+        # One item per fault, named by its key path in the file.
+        raise InvalidInput(
+            f"the rules file was not reloaded: {exc}",
+            errors=[{"field": where, "message": message} for where, message in exc.problems],
+        ) from exc
+    except OSError as exc:
         raise InvalidInput(f"the rules file was not reloaded: {exc}", field="rules") from exc
     return _read(rules)
