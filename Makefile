@@ -12,12 +12,12 @@ RUN := $(UV) run --locked
 .PHONY: help install up down status test lint bench
 
 help:
-	@echo "make install  create the virtual environment (.venv) with uv"
+	@echo "make install  create the virtual environment (.venv) with uv; install hledger if missing"
 	@echo "make up       start Kafka, PostgreSQL, the services and the demo data"
 	@echo "make down     stop everything 'make up' started"
 	@echo "make status   show each process, its pid and its readiness"
 	@echo "make test     run every test (starts its own Kafka and PostgreSQL)"
-	@echo "make lint     ruff check, ruff format --check, mypy"
+	@echo "make lint     ruff check, ruff format --check, mypy, import contracts"
 	@echo "make bench    start the system (no demo data) and measure it; JSON in bench/results/"
 
 # uv itself lives in a small bootstrap venv, so only python3 is needed on the machine.
@@ -25,8 +25,11 @@ $(UV):
 	python3 -m venv $(BOOTSTRAP)
 	$(BOOTSTRAP)/bin/pip install --quiet --disable-pip-version-check uv
 
+# The virtual environment, then the programs the tests run (hledger) from the distribution's
+# packages when missing; when they cannot be installed, `coulisse tools` says how and succeeds.
 install: $(UV)
 	$(UV) sync --locked
+	$(RUN) coulisse tools
 
 up: install
 	$(RUN) coulisse up
@@ -44,6 +47,7 @@ lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy libs services tests conftest.py
+	$(RUN) lint-imports
 
 bench: install
 	$(RUN) coulisse up --no-demo

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -24,6 +25,7 @@ from coulisse.ops.services import SERVICES
 from coulisse.ops.stack import NotReady, Stack, readyz
 from coulisse.ops.supervise import SupervisorError
 from coulisse.ops.tokens import DEFAULT_SUBJECT, expand_scopes, mint
+from coulisse.ops.tools import ensure_all
 from coulisse.ops.topics import create_topics
 
 app = typer.Typer(
@@ -93,6 +95,11 @@ def up(
             stack.state.database = "postgres"
             with step(f"PostgreSQL on 127.0.0.1:{postgres_port}") as update:
                 postgres.start(update)
+            if postgres.in_private_folder:
+                err.print(
+                    f"  the `postgres` user cannot enter this checkout: the cluster is in "
+                    f"{postgres.area} (linked from {postgres.nominal})"
+                )
         else:
             stack.state.database = "sqlite"
             err.print(
@@ -164,6 +171,12 @@ def down(
         with err.status(f"stopping {name}…"):
             stopped = stop()
         err.print(f"[green]✓[/] {name} {'stopped' if stopped else 'was not running'}")
+    if purge:
+        # First, while the link to a private folder still says where the cluster is.
+        postgres = stack.postgres
+        postgres.remove_files()
+        if postgres.area != postgres.nominal:
+            err.print(f"[green]✓[/] PostgreSQL's data under {postgres.area} deleted")
     if purge and paths.run.exists():
         for child in paths.run.iterdir():
             if child != paths.jwt_secret:
@@ -187,7 +200,8 @@ def status() -> None:
         table.add_row(name, str(pid or "-"), "[green]yes[/]" if pid else "[red]no[/]", detail)
 
     if stack.state.database == "postgres":
-        row("postgresql", stack.postgres.pid(), f"127.0.0.1:{stack.state.postgres_port}")
+        postgres = stack.postgres
+        row("postgresql", postgres.pid(), f"127.0.0.1:{stack.state.postgres_port}, {postgres.area}")
     else:
         table.add_row("postgresql", "-", "-", "not used: SQLite files")
     row("kafka", stack.kafka.pid(), stack.kafka.bootstrap_servers)
@@ -208,6 +222,14 @@ def status() -> None:
     for name in stack.state.skipped:
         table.add_row(name, "-", "-", "not implemented yet")
     out.print(table)
+
+
+@app.command()
+def tools() -> None:
+    """Install the programs the tests run (hledger) when missing. Never fails: says what to do."""
+    for outcome in ensure_all(report=lambda message: err.print(f"  {escape(message)}")):
+        mark = "[green]✓[/]" if outcome.path else "[yellow]![/]"
+        err.print(f"{mark} {escape(outcome.message)}")
 
 
 @app.command()

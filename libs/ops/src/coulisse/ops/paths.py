@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -10,6 +12,10 @@ from pathlib import Path
 
 def _looks_like_root(path: Path) -> bool:
     return (path / "deploy" / "kafka" / "pom.xml").is_file() and (path / "pyproject.toml").is_file()
+
+
+def short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 @cache
@@ -66,6 +72,12 @@ class Layout:
     @property
     def test_infra(self) -> Path:
         return self.cache / "test-infra"
+
+    def private_dir(self, purpose: str) -> Path:
+        """A folder of this checkout under the system's temporary directory, for what another
+        user (PostgreSQL's) must reach when it cannot enter the checkout. Named after the
+        checkout's path, so that two checkouts never share one."""
+        return Path(tempfile.gettempdir()) / f"coulisse-{short_hash(str(self.root))}-{purpose}"
 
 
 def layout() -> Layout:

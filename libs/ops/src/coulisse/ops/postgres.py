@@ -1,5 +1,11 @@
 """A local PostgreSQL cluster from the server binaries, and one role and database per service.
 
+Where: a cluster has a nominal folder (`.cache/run/postgres`, or one per test session). As root,
+the server runs as the `postgres` user, which may not be able to enter the checkout (a clone in
+a 0700 home folder): the cluster then lives in a private folder under the system's temporary
+directory (owned by `postgres`, mode 0700) and the nominal folder becomes a symbolic link to it,
+which is how `down` and the test sessions find it again.
+
 Authentication: connections over TCP (127.0.0.1 only) need a password (scram-sha-256), so the
 per-service URLs the services receive are really checked; the unix socket, which lives inside
 the cluster's own folder, trusts the `postgres` system user for maintenance. The superuser's
@@ -8,6 +14,7 @@ password is generated at `initdb` and kept in the cluster folder (mode 600).
 
 from __future__ import annotations
 
+import grp
 import hashlib
 import hmac
 import os
@@ -15,10 +22,11 @@ import pwd
 import re
 import secrets
 import shutil
+import stat
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
@@ -78,26 +86,98 @@ def _as_postgres_user() -> list[str]:
     return ["runuser", "-u", SYSTEM_USER, "--"]
 
 
+def _server_user() -> tuple[int, int]:
+    """uid and gid the server runs as: `postgres` as root, else this process's own."""
+    if os.geteuid() != 0:
+        return os.geteuid(), os.getegid()
+    entry = pwd.getpwnam(SYSTEM_USER)
+    return entry.pw_uid, entry.pw_gid
+
+
 def _give_to_postgres_user(*paths: Path) -> None:
     if os.geteuid() != 0:
         return
-    entry = pwd.getpwnam(SYSTEM_USER)
+    uid, gid = _server_user()
     for path in paths:
-        os.chown(path, entry.pw_uid, entry.pw_gid)
+        os.chown(path, uid, gid, follow_symlinks=False)
+
+
+def _blocking_folder(folder: Path) -> Path | None:
+    """The first of `folder` and the folders above it that the server's user cannot traverse.
+
+    Only root runs the server as another user; folders not created yet are counted as
+    traversable (they are created with the usual 0755)."""
+    if os.geteuid() != 0:
+        return None
+    entry = pwd.getpwnam(SYSTEM_USER)
+    groups = {entry.pw_gid, *(g.gr_gid for g in grp.getgrall() if SYSTEM_USER in g.gr_mem)}
+    for path in reversed((folder, *folder.parents)):
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            continue
+        if info.st_uid == entry.pw_uid:
+            allowed = info.st_mode & 0o100
+        elif info.st_gid in groups:
+            allowed = info.st_mode & 0o010
+        else:
+            allowed = info.st_mode & 0o001
+        if not allowed:
+            return path
+    return None
+
+
+def server_can_enter(folder: Path) -> bool:
+    """Whether the user the server runs as can reach `folder` (traverse it and every parent)."""
+    return _blocking_folder(folder) is None
 
 
 def _check_reachable(area: Path) -> None:
-    """The postgres system user must traverse every folder above the cluster's."""
-    if os.geteuid() != 0:
+    blocked = _blocking_folder(area.parent)
+    if blocked is not None:
+        info = blocked.stat()
+        raise PostgresError(
+            f"PostgreSQL runs as the `{SYSTEM_USER}` user, which cannot enter {blocked} "
+            f"(mode {oct(info.st_mode & 0o777)}): put the cluster elsewhere or chmod o+x it"
+        )
+
+
+def _own_private_folder(folder: Path) -> None:
+    """Create `folder` for the server's user alone, or check that an existing one is exactly that:
+    it sits in a world-writable directory, where anybody could have made it first."""
+    uid, gid = _server_user()
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    else:
+        os.chown(folder, uid, gid)
+        folder.chmod(0o700)
+    if not is_private_folder(folder):
+        raise PostgresError(
+            f"{folder} exists but is not a folder of the server's user with mode 0700; "
+            "delete it and start again"
+        )
+
+
+def is_private_folder(folder: Path) -> bool:
+    """A real folder (not a link) of the server's user, closed to everybody else."""
+    try:
+        info = folder.lstat()
+    except FileNotFoundError:
+        return False
+    return (
+        stat.S_ISDIR(info.st_mode) and info.st_uid == _server_user()[0] and not info.st_mode & 0o077
+    )
+
+
+def _link(link: Path, target: Path) -> None:
+    """Make `link` a symbolic link to `target`, replacing a file or an older link."""
+    if link.is_symlink() and link.readlink() == target:
         return
-    uid = pwd.getpwnam(SYSTEM_USER).pw_uid
-    for parent in area.parents:
-        info = parent.stat()
-        if info.st_uid != uid and not info.st_mode & 0o001:
-            raise PostgresError(
-                f"PostgreSQL runs as the `{SYSTEM_USER}` user, which cannot enter {parent} "
-                f"(mode {oct(info.st_mode & 0o777)}): put the cluster elsewhere or chmod o+x it"
-            )
+    if link.is_symlink() or link.is_file():
+        link.unlink()
+    link.symlink_to(target)
 
 
 def conf_text(*, port: int, socket_dir: Path, durable: bool) -> str:
@@ -121,20 +201,37 @@ def conf_text(*, port: int, socket_dir: Path, durable: bool) -> str:
 
 @dataclass
 class PostgresCluster:
-    """A cluster whose files live in `area`: data/, the socket folder, the log, the password."""
+    """A cluster whose files live in `area`: data/, the socket folder, the log, the password.
+
+    With `private` set, a cluster not created yet goes there instead when the server's user
+    cannot reach `area`, and `area` becomes a link to it (see the module's docstring).
+    """
 
     area: Path
     port: int = 55432
     durable: bool = True
     log_file: Path | None = None
     bin_dir: Path | None = None
+    private: Path | None = None
+    nominal: Path = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.area = self.area.resolve()
+        self.nominal = Path(os.path.abspath(self.area))
+        if self.nominal.is_symlink():
+            # The link to a private folder, recorded by an earlier start. Read, not resolved:
+            # if that folder was replaced by a link, `_own_private_folder` must see the link.
+            target = self.nominal.parent / os.readlink(self.nominal)
+            self.area = Path(os.path.abspath(target))
+        else:
+            self.area = self.nominal.resolve()
         if self.log_file is None:
             self.log_file = self.area / "postgres.log"
         if self.bin_dir is None:
             self.bin_dir = find_bin_dir()
+
+    @property
+    def in_private_folder(self) -> bool:
+        return self.private is not None and self.area == self.private
 
     @property
     def available(self) -> bool:
@@ -201,15 +298,37 @@ class PostgresCluster:
             return None
         return int(lines[3]) if len(lines) > 3 and lines[3].strip().isdigit() else None
 
+    def _place(self) -> None:
+        """Choose the private folder for a new cluster the server's user could not reach."""
+        if self.private is None or self.in_private_folder:
+            return
+        if self.nominal.is_symlink() or (self.data_dir / "PG_VERSION").is_file():
+            return
+        self.nominal.parent.mkdir(parents=True, exist_ok=True)
+        if server_can_enter(self.nominal.parent):
+            return
+        _check_reachable(self.private)
+        # Recorded before the folder exists: an interrupted start still leaves a trace to clean.
+        shutil.rmtree(self.nominal, ignore_errors=True)
+        self.nominal.symlink_to(self.private, target_is_directory=True)
+        default_log = self.log_file == self.area / "postgres.log"
+        self.area = self.private
+        if default_log:
+            self.log_file = self.area / "postgres.log"
+
     def init(self, status: Status = _quiet) -> bool:
         """initdb once per folder. True if the cluster was created now."""
+        self._place()
+        if self.in_private_folder:
+            _own_private_folder(self.area)
         if (self.data_dir / "PG_VERSION").is_file():
             return False
         status("initialising a PostgreSQL cluster")
-        self.area.mkdir(parents=True, exist_ok=True)
-        _check_reachable(self.area)
-        self.area.chmod(0o755)
-        _give_to_postgres_user(self.area)
+        if not self.in_private_folder:
+            self.area.mkdir(parents=True, exist_ok=True)
+            _check_reachable(self.area)
+            self.area.chmod(0o755)
+            _give_to_postgres_user(self.area)
         shutil.rmtree(self.data_dir, ignore_errors=True)
         password = secrets.token_urlsafe(24)
         self.password_file.write_text(password + "\n")
@@ -249,15 +368,15 @@ class PostgresCluster:
             self.stop()
         if procs.port_open(self.port):
             raise PostgresError(f"port {self.port} is already in use by another process")
+        _check_reachable(self.area)
         socket_dir = self.socket_dir
         socket_dir.mkdir(parents=True, exist_ok=True)
         _give_to_postgres_user(socket_dir)
         conf = self.data_dir / "coulisse.conf"
         conf.write_text(conf_text(port=self.port, socket_dir=socket_dir, durable=self.durable))
-        assert self.log_file is not None
-        self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        self.log_file.touch()
-        _give_to_postgres_user(conf, self.log_file)
+        server_log = self._server_log()
+        server_log.touch()
+        _give_to_postgres_user(conf, server_log)
         status("starting PostgreSQL")
         result = self._run(
             self._tool("pg_ctl"),
@@ -265,7 +384,7 @@ class PostgresCluster:
             "-D",
             str(self.data_dir),
             "-l",
-            str(self.log_file),
+            str(server_log),
             "-w",
             "-t",
             str(int(timeout)),
@@ -274,11 +393,24 @@ class PostgresCluster:
         )
         if result.returncode != 0:
             raise PostgresError(
-                f"PostgreSQL did not start; end of {self.log_file}:\n{procs.tail(self.log_file)}"
+                f"PostgreSQL did not start; end of {server_log}:\n{procs.tail(server_log)}"
             )
         self._wait_accepting(timeout)
         status(f"PostgreSQL ready on 127.0.0.1:{self.port} (pid {self.pid()})")
         return True
+
+    def _server_log(self) -> Path:
+        """The file the server writes its log to (pg_ctl opens it as the server's user): the
+        requested one, or one in the cluster's folder, linked from the requested place."""
+        assert self.log_file is not None
+        self.log_file.parent.mkdir(parents=True, exist_ok=True)
+        if server_can_enter(self.log_file.parent):
+            if self.log_file.is_symlink():
+                self.log_file.unlink()
+            return self.log_file
+        server_log = self.area / "postgres.log"
+        _link(self.log_file, server_log)
+        return server_log
 
     def _wait_accepting(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -311,6 +443,12 @@ class PostgresCluster:
                 return True
         procs.terminate(pid, str(self.data_dir), timeout=5)
         return True
+
+    def remove_files(self) -> None:
+        """Delete the cluster's files (stop it first), and the link to its private folder."""
+        shutil.rmtree(self.area, ignore_errors=True)
+        if self.nominal.is_symlink():
+            self.nominal.unlink()
 
 
 # ---------------------------------------------------------------------------------------------

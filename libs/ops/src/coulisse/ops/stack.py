@@ -21,7 +21,7 @@ import httpx
 
 from coulisse.ops import procs
 from coulisse.ops.kafka import KafkaNode
-from coulisse.ops.paths import Layout
+from coulisse.ops.paths import Layout, short_hash
 from coulisse.ops.postgres import PostgresCluster, ensure_service_database
 from coulisse.ops.services import SERVICES, Service
 from coulisse.ops.supervise import Program, Supervisor
@@ -79,10 +79,14 @@ class Stack:
 
     @property
     def postgres(self) -> PostgresCluster:
+        # Another run folder of the same checkout (COULISSE_RUN_DIR) gets its own private one.
+        default_run = self.paths.run == self.paths.cache / "run"
+        purpose = "postgres" if default_run else f"postgres-{short_hash(str(self.paths.run))}"
         return PostgresCluster(
             self.paths.run / "postgres",
             port=self.state.postgres_port,
             log_file=self.paths.logs / "postgres.log",
+            private=self.paths.private_dir(purpose),
         )
 
     @property

@@ -8,7 +8,9 @@ Where each comes from, first match wins:
 1. `KAFKA_BOOTSTRAP_SERVERS` / `COULISSE_TEST_POSTGRES_URL` from the environment;
 2. containers (testcontainers) when a Docker engine answers;
 3. a broker and a cluster started from the project's own scripts, on free ports, in a folder
-   under `.cache/test-infra/`, stopped and deleted at the end of the session.
+   under `.cache/test-infra/`, stopped and deleted at the end of the session. When PostgreSQL's
+   user cannot enter the checkout, the cluster's files are in a private folder under the
+   system's temporary directory instead, linked from the session folder.
 
 Nothing starts unless a selected test needs it; what is needed starts in the background as soon
 as collection ends (Kafka and PostgreSQL in parallel, while the unit tests run). The system's
@@ -22,6 +24,7 @@ import contextlib
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -36,7 +39,12 @@ from sqlalchemy.engine import URL
 from coulisse.ops import procs
 from coulisse.ops.kafka import KafkaNode, jars_ready
 from coulisse.ops.paths import Layout, layout
-from coulisse.ops.postgres import PostgresCluster, create_database, drop_database
+from coulisse.ops.postgres import (
+    PostgresCluster,
+    create_database,
+    drop_database,
+    is_private_folder,
+)
 from coulisse.ops.topics import create_topics
 
 KAFKA_FIXTURES = frozenset({"kafka_bootstrap"})
@@ -63,19 +71,33 @@ def docker_available() -> bool:
     return result.returncode == 0
 
 
-def clean_stale_sessions(base: Path) -> None:
+def clean_stale_sessions(paths: Layout) -> None:
     """Stop and delete what earlier sessions left behind when they were killed."""
-    if not base.is_dir():
-        return
-    for folder in base.iterdir():
-        owner = procs.read_pid(folder / "owner.pid")
-        if owner is not None and procs.is_running(owner, "pytest"):
-            continue
-        with contextlib.suppress(Exception):
-            KafkaNode(folder / "kafka").stop(timeout=10)
-        with contextlib.suppress(Exception):
-            PostgresCluster(folder / "postgres").stop(timeout=10)
-        shutil.rmtree(folder, ignore_errors=True)
+    base = paths.test_infra
+    if base.is_dir():
+        for folder in base.iterdir():
+            owner = procs.read_pid(folder / "owner.pid")
+            if owner is not None and procs.is_running(owner, "pytest"):
+                continue
+            with contextlib.suppress(Exception):
+                KafkaNode(folder / "kafka", paths=paths).stop(timeout=10)
+            _remove_cluster(PostgresCluster(folder / "postgres"))
+            shutil.rmtree(folder, ignore_errors=True)
+    # A private cluster folder whose session folder is gone (the link was deleted with it).
+    # The temporary directory is everybody's: only a folder the server's user alone owns is
+    # taken for one of ours, never a link someone else planted there.
+    prefix = paths.private_dir("test-").name
+    for private in Path(tempfile.gettempdir()).glob(f"{prefix}*"):
+        session = base / private.name.removeprefix(prefix)
+        if not session.exists() and is_private_folder(private):
+            _remove_cluster(PostgresCluster(private))
+
+
+def _remove_cluster(cluster: PostgresCluster) -> None:
+    with contextlib.suppress(Exception):
+        cluster.stop(timeout=10)
+    with contextlib.suppress(Exception):
+        cluster.remove_files()
 
 
 class TestInfrastructure:
@@ -114,7 +136,7 @@ class TestInfrastructure:
                 base = self.paths.test_infra
                 base.mkdir(parents=True, exist_ok=True)
                 base.chmod(0o755)
-                clean_stale_sessions(base)
+                clean_stale_sessions(self.paths)
                 folder = base / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
                 folder.mkdir()
                 # PostgreSQL runs as another user and must traverse it.
@@ -176,8 +198,12 @@ class TestInfrastructure:
             return url
         if self._use_docker():
             return self._postgres_container()
+        folder = self._session_folder()
         cluster = PostgresCluster(
-            self._session_folder() / "postgres", port=procs.free_port(), durable=False
+            folder / "postgres",
+            port=procs.free_port(),
+            durable=False,
+            private=self.paths.private_dir(f"test-{folder.name}"),
         )
         if not cluster.available:
             raise RuntimeError(
@@ -185,6 +211,8 @@ class TestInfrastructure:
                 f"COULISSE_PG_BIN), set {POSTGRES_ENV}, or run a Docker engine"
             )
         self._own_postgres = True
+        # Undone in reverse order: stop, then delete (the session folder holds only the link).
+        self._cleanups.append(cluster.remove_files)
         self._cleanups.append(cluster.stop)
         cluster.start()
         return cluster.admin_url
