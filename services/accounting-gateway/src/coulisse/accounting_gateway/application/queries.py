@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coulisse.platform.api import decode_cursor, encode_cursor
-from coulisse.platform.domain import InvalidInput
+from coulisse.platform.keyset import Key, Keyset, finite_decimal
+from coulisse.platform.pagination import PageParams, cursor_value
 
 from ..adapters.books import Books
 from ..adapters.repositories import PeriodRepository, suspended_from_row
@@ -30,17 +29,19 @@ class Letter:
     lettered_on: date
 
 
+ENTRIES_IN_ORDER = Keyset(Key("after", journal_entries.c.position, int))
+LEDGER_ORDER = Keyset(
+    Key("d", journal_entries.c.entry_date, date),
+    Key("p", journal_entries.c.position, int),
+    Key("n", journal_lines.c.line_no, int),
+)
+OLDEST_SUSPENDED = Keyset(
+    Key("at", suspense.c.suspended_at, datetime), Key("id", suspense.c.source_event_id, UUID)
+)
+
+
 def _untracked(session: AsyncSession) -> Books:
     return Books(session, lambda _: None)
-
-
-def _cursor_value(cursor: str | None, key: str) -> Any:
-    position = decode_cursor(cursor)
-    if position is None:
-        return None
-    if key not in position:
-        raise InvalidInput("the cursor is not one this API returned", field="query.cursor")
-    return position[key]
 
 
 async def letters_of(session: AsyncSession, entries: list[JournalEntry]) -> dict[UUID, Letter]:
@@ -63,11 +64,10 @@ async def list_entries(
     date_to: date | None,
     account: str | None,
     source_event_id: UUID | None,
-    limit: int,
-    cursor: str | None,
+    page: PageParams,
 ) -> tuple[list[JournalEntry], str | None]:
     table = journal_entries
-    query = sa.select(table).order_by(table.c.position).limit(limit + 1)
+    query = ENTRIES_IN_ORDER.apply(sa.select(table), page)
     if journal:
         query = query.where(table.c.journal_code == journal)
     if date_from:
@@ -84,16 +84,14 @@ async def list_entries(
                 )
             )
         )
-    after = _cursor_value(cursor, "after")
-    if after is not None:
-        query = query.where(table.c.position > int(after))
     found = await _untracked(session).load(query)
-    page = found[:limit]
+    entries = found[: page.limit]
     next_cursor = None
-    if len(found) > limit:
-        last = await session.scalar(sa.select(table.c.position).where(table.c.id == page[-1].id))
-        next_cursor = encode_cursor({"after": int(last or 0)})
-    return page, next_cursor
+    if len(found) > page.limit:
+        # Entries do not carry their position: read the last one's.
+        last = await session.scalar(sa.select(table.c.position).where(table.c.id == entries[-1].id))
+        next_cursor = ENTRIES_IN_ORDER.cursor_of({"position": int(last or 0)})
+    return entries, next_cursor
 
 
 async def get_entry(session: AsyncSession, entry_id: UUID) -> JournalEntry | None:
@@ -168,8 +166,7 @@ async def ledger(
     auxiliary: str | None,
     date_from: date | None,
     date_to: date | None,
-    limit: int,
-    cursor: str | None,
+    page: PageParams,
 ) -> Ledger:
     """Lines of the accounts starting with `account`; the running balance carries the opening one."""
     lines, entries = journal_lines, journal_entries
@@ -200,7 +197,7 @@ async def ledger(
             .where(*selection)
         )
     ).one()
-    query = (
+    query = LEDGER_ORDER.apply(
         sa.select(
             lines.c.id,
             lines.c.entry_id,
@@ -219,36 +216,15 @@ async def ledger(
             letters.c.lettered_on,
         )
         .select_from(joined.outerjoin(letters, letters.c.line_id == lines.c.id))
-        .where(*selection)
-        .order_by(entries.c.entry_date, entries.c.position, lines.c.line_no)
-        .limit(limit + 1)
+        .where(*selection),
+        page,
     )
-    running = opening
-    position = decode_cursor(cursor)
-    if position is not None:
-        try:
-            day = date.fromisoformat(str(position["d"]))
-            after = (int(position["p"]), int(position["n"]))
-            running = Decimal(str(position["r"]))
-        except (KeyError, ValueError, ArithmeticError) as exc:
-            raise InvalidInput(
-                "the cursor is not one this API returned", field="query.cursor"
-            ) from exc
-        query = query.where(
-            sa.or_(
-                entries.c.entry_date > day,
-                sa.and_(
-                    entries.c.entry_date == day,
-                    sa.or_(
-                        entries.c.position > after[0],
-                        sa.and_(entries.c.position == after[0], lines.c.line_no > after[1]),
-                    ),
-                ),
-            )
-        )
+    # The cursor carries the running balance at its line, so a page need not sum what precedes it.
+    position = LEDGER_ORDER.position(page.cursor)
+    running = opening if position is None else cursor_value(position, "r", finite_decimal)
     rows = (await session.execute(query)).all()
     found: list[LedgerLine] = []
-    for row in rows[:limit]:
+    for row in rows[: page.limit]:
         running += Decimal(row.debit) - Decimal(row.credit)
         found.append(
             LedgerLine(
@@ -267,17 +243,9 @@ async def ledger(
                 lettered_on=row.lettered_on,
             )
         )
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor(
-            {
-                "d": last.entry_date.isoformat(),
-                "p": int(last.position),
-                "n": int(last.line_no),
-                "r": str(running),
-            }
-        )
+    next_cursor = LEDGER_ORDER.next_cursor(
+        rows[: page.limit], len(rows) > page.limit, r=str(running)
+    )
     return Ledger(
         opening_balance=opening,
         debit=Decimal(totals[0]),
@@ -302,39 +270,14 @@ async def list_periods(session: AsyncSession, today: date) -> list[Period]:
 
 
 async def list_suspense(
-    session: AsyncSession, *, status: str | None, limit: int, cursor: str | None
+    session: AsyncSession, *, status: str | None, page: PageParams
 ) -> tuple[list[SuspendedEvent], str | None]:
-    query = (
-        sa.select(suspense)
-        .order_by(suspense.c.suspended_at, suspense.c.source_event_id)
-        .limit(limit + 1)
-    )
+    query = OLDEST_SUSPENDED.apply(sa.select(suspense), page)
     if status:
         query = query.where(suspense.c.status == status)
-    position = decode_cursor(cursor)
-    if position is not None:
-        try:
-            at = datetime.fromisoformat(str(position["at"]))
-            last_id = UUID(str(position["id"]))
-        except (KeyError, ValueError) as exc:
-            raise InvalidInput(
-                "the cursor is not one this API returned", field="query.cursor"
-            ) from exc
-        query = query.where(
-            sa.or_(
-                suspense.c.suspended_at > at,
-                sa.and_(suspense.c.suspended_at == at, suspense.c.source_event_id > last_id),
-            )
-        )
     rows = (await session.execute(query)).mappings().all()
-    found = [suspended_from_row(row) for row in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = found[-1]
-        next_cursor = encode_cursor(
-            {"at": last.suspended_at.isoformat(), "id": str(last.source_event_id)}
-        )
-    return found, next_cursor
+    found = [suspended_from_row(row) for row in rows[: page.limit]]
+    return found, OLDEST_SUSPENDED.next_cursor(found, len(rows) > page.limit)
 
 
 async def get_suspended(session: AsyncSession, source_event_id: UUID) -> SuspendedEvent | None:

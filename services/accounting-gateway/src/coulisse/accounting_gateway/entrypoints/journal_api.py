@@ -9,9 +9,9 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from coulisse.platform.api import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from coulisse.platform.commands import IdempotencyKeyDep
 from coulisse.platform.domain import NotFound
+from coulisse.platform.pagination import Page, PageQuery
 
 from ..application import handlers, queries
 from ..application.commands import PostManualEntry, ReverseEntry
@@ -25,6 +25,7 @@ router = APIRouter(prefix="/v1/journal-entries", tags=["journal entries"])
 async def list_entries(
     _: ReadScope,
     uow_factory: UowFactoryDep,
+    page: PageQuery,
     journal: Annotated[str | None, Query(max_length=6)] = None,
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
@@ -32,8 +33,6 @@ async def list_entries(
         str | None, Query(pattern=r"^[0-9]{1,12}$", description="account prefix")
     ] = None,
     source_event_id: UUID | None = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
-    cursor: CursorQuery = None,
 ) -> Page[JournalEntryRead]:
     async with uow_factory() as uow:
         found, next_cursor = await queries.list_entries(
@@ -43,8 +42,7 @@ async def list_entries(
             date_to=date_to,
             account=account,
             source_event_id=source_event_id,
-            limit=limit,
-            cursor=cursor,
+            page=page,
         )
         letters = await queries.letters_of(uow.session, found)
     return Page[JournalEntryRead](

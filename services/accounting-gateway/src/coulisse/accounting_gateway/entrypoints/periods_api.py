@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from coulisse.platform.api import Page
 from coulisse.platform.clock import today
+from coulisse.platform.pagination import Page
 
 from ..application import handlers, queries
 from ..application.commands import ClosePeriod

@@ -6,17 +6,18 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 
-from coulisse.platform.api import CursorQuery, LimitQuery
 from coulisse.platform.clock import today
+from coulisse.platform.pagination import MAX_LIMIT, PageParams, page_params
 
 from ..application import queries
 from .deps import ClockDep, ReadScope, UowFactoryDep
 from .schemas import BalanceRowRead, LedgerRead, Totals, TrialBalanceRead
 
 router = APIRouter(prefix="/v1", tags=["reports"])
-LEDGER_DEFAULT_LIMIT = 500
+# A ledger is read whole more often than paged through: the largest page by default.
+LedgerPageQuery = Annotated[PageParams, Depends(page_params(default_limit=MAX_LIMIT))]
 
 
 @router.get("/trial-balance", response_model=TrialBalanceRead, summary="Trial balance")
@@ -49,11 +50,10 @@ async def account_ledger(
     account: Annotated[str, Path(pattern=r"^[0-9]{1,12}$")],
     _: ReadScope,
     uow_factory: UowFactoryDep,
+    page: LedgerPageQuery,
     auxiliary: Annotated[str | None, Query(max_length=40)] = None,
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
-    limit: LimitQuery = LEDGER_DEFAULT_LIMIT,
-    cursor: CursorQuery = None,
 ) -> LedgerRead:
     async with uow_factory() as uow:
         found = await queries.ledger(
@@ -62,8 +62,7 @@ async def account_ledger(
             auxiliary=auxiliary,
             date_from=date_from,
             date_to=date_to,
-            limit=limit,
-            cursor=cursor,
+            page=page,
         )
     return LedgerRead.of(
         found, account=account, auxiliary=auxiliary, date_from=date_from, date_to=date_to

@@ -8,8 +8,8 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from sqlalchemy.exc import IntegrityError
 
-from coulisse.platform.api import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from coulisse.platform.domain import Conflict, NotFound
+from coulisse.platform.pagination import Page, PageQuery
 
 from ..application import handlers, queries
 from ..application.commands import RetrySuspended
@@ -23,14 +23,11 @@ router = APIRouter(prefix="/v1/suspense", tags=["suspense"])
 async def list_suspense(
     _: ReadScope,
     uow_factory: UowFactoryDep,
+    page: PageQuery,
     status: Annotated[Literal["open", "resolved"] | None, Query()] = "open",
-    limit: LimitQuery = DEFAULT_LIMIT,
-    cursor: CursorQuery = None,
 ) -> Page[SuspendedEventRead]:
     async with uow_factory() as uow:
-        found, next_cursor = await queries.list_suspense(
-            uow.session, status=status, limit=limit, cursor=cursor
-        )
+        found, next_cursor = await queries.list_suspense(uow.session, status=status, page=page)
     return Page[SuspendedEventRead](
         items=[SuspendedEventRead.of(item) for item in found], next_cursor=next_cursor
     )

@@ -10,8 +10,9 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coulisse.platform.api import decode_cursor, encode_cursor
-from coulisse.platform.domain import InvalidInput, NotFound
+from coulisse.platform.domain import NotFound
+from coulisse.platform.keyset import Key, Keyset
+from coulisse.platform.pagination import PageParams
 
 from ..adapters.repositories import InvoiceRepository, PaymentRepository
 from ..adapters.tables import credit_notes, customers, invoices, payments, refunds, write_offs
@@ -24,27 +25,16 @@ from ..domain.payments import Payment
 _ZERO = sa.literal(ZERO, MoneyType())
 
 
-def _after(table: sa.Table, cursor: str | None) -> Any:
-    """Newest first: the rows after the cursor's (created_at, id)."""
-    position = decode_cursor(cursor)
-    if position is None:
-        return sa.true()
-    try:
-        created_at = datetime.fromisoformat(str(position["created_at"]))
-        last_id = UUID(str(position["id"]))
-    except (KeyError, ValueError) as exc:
-        raise InvalidInput("the cursor is not one this API returned", field="query.cursor") from exc
-    return sa.or_(
-        table.c.created_at < created_at,
-        sa.and_(table.c.created_at == created_at, table.c.id < last_id),
+def _newest_first(table: sa.Table) -> Keyset:
+    return Keyset(
+        Key("created_at", table.c.created_at, datetime),
+        Key("id", table.c.id, UUID),
+        descending=True,
     )
 
 
-def _next_cursor(found: list[Any], more: bool) -> str | None:
-    if not more or not found:
-        return None
-    last = found[-1]
-    return encode_cursor({"created_at": last.created_at.isoformat(), "id": str(last.id)})
+NEWEST_INVOICES = _newest_first(invoices)
+NEWEST_PAYMENTS = _newest_first(payments)
 
 
 async def list_invoices(
@@ -52,38 +42,27 @@ async def list_invoices(
     *,
     customer_id: UUID | None,
     status: str | None,
-    limit: int,
-    cursor: str | None,
+    page: PageParams,
 ) -> tuple[list[Invoice], str | None]:
-    query = (
-        sa.select(invoices)
-        .where(_after(invoices, cursor))
-        .order_by(invoices.c.created_at.desc(), invoices.c.id.desc())
-        .limit(limit + 1)
-    )
+    query = NEWEST_INVOICES.apply(sa.select(invoices), page)
     if customer_id is not None:
         query = query.where(invoices.c.customer_id == customer_id)
     if status is not None:
         query = query.where(invoices.c.status == status)
     rows = (await session.execute(query)).mappings().all()
-    found = await InvoiceRepository(session, lambda _: None).with_lines(rows[:limit])
-    return found, _next_cursor(found, len(rows) > limit)
+    found = await InvoiceRepository(session, lambda _: None).with_lines(rows[: page.limit])
+    return found, NEWEST_INVOICES.next_cursor(found, len(rows) > page.limit)
 
 
 async def list_payments(
-    session: AsyncSession, *, customer_id: UUID | None, limit: int, cursor: str | None
+    session: AsyncSession, *, customer_id: UUID | None, page: PageParams
 ) -> tuple[list[Payment], str | None]:
-    query = (
-        sa.select(payments)
-        .where(_after(payments, cursor))
-        .order_by(payments.c.created_at.desc(), payments.c.id.desc())
-        .limit(limit + 1)
-    )
+    query = NEWEST_PAYMENTS.apply(sa.select(payments), page)
     if customer_id is not None:
         query = query.where(payments.c.customer_id == customer_id)
     rows = (await session.execute(query)).mappings().all()
-    found = await PaymentRepository(session, lambda _: None).with_allocations(rows[:limit])
-    return found, _next_cursor(found, len(rows) > limit)
+    found = await PaymentRepository(session, lambda _: None).with_allocations(rows[: page.limit])
+    return found, NEWEST_PAYMENTS.next_cursor(found, len(rows) > page.limit)
 
 
 async def _total(

@@ -8,9 +8,9 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
 
-from coulisse.platform.api import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from coulisse.platform.commands import IdempotencyKeyDep
 from coulisse.platform.domain import NotFound
+from coulisse.platform.pagination import Page, PageQuery
 
 from ..application import invoicing, queries
 from ..application.commands import CreateInvoice, IssueCreditNote, IssueInvoice
@@ -48,14 +48,13 @@ async def create_invoice(
 async def list_invoices(
     _: ReadScope,
     uow_factory: UowFactoryDep,
+    page: PageQuery,
     customer_id: UUID | None = None,
     status: Annotated[InvoiceStatus | None, Query()] = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
-    cursor: CursorQuery = None,
 ) -> Page[InvoiceRead]:
     async with uow_factory() as uow:
         found, next_cursor = await queries.list_invoices(
-            uow.session, customer_id=customer_id, status=status, limit=limit, cursor=cursor
+            uow.session, customer_id=customer_id, status=status, page=page
         )
     return Page[InvoiceRead](items=[InvoiceRead.of(i) for i in found], next_cursor=next_cursor)
 

@@ -7,9 +7,9 @@ from uuid import UUID
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from coulisse.platform.api import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from coulisse.platform.commands import IdempotencyKeyDep
 from coulisse.platform.domain import NotFound
+from coulisse.platform.pagination import Page, PageQuery
 
 from ..application import queries, settling
 from ..application.commands import ReceivePayment
@@ -41,13 +41,12 @@ async def receive_payment(
 async def list_payments(
     _: ReadScope,
     uow_factory: UowFactoryDep,
+    page: PageQuery,
     customer_id: UUID | None = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
-    cursor: CursorQuery = None,
 ) -> Page[PaymentRead]:
     async with uow_factory() as uow:
         found, next_cursor = await queries.list_payments(
-            uow.session, customer_id=customer_id, limit=limit, cursor=cursor
+            uow.session, customer_id=customer_id, page=page
         )
     return Page[PaymentRead](items=[PaymentRead.of(p) for p in found], next_cursor=next_cursor)
 

@@ -8,19 +8,27 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coulisse.platform.api import contains_pattern, decode_cursor, encode_cursor
-from coulisse.platform.domain import InvalidInput
+from coulisse.platform.api import contains_pattern
+from coulisse.platform.keyset import Key, Keyset
+from coulisse.platform.pagination import PageParams
 
 from ..adapters.repositories import CustomerRepository, RequestRepository
 from ..adapters.tables import customer_requests, customers
 from ..domain.customers import Customer
 from ..domain.requests import CustomerRequest
 
+BY_ACCOUNT_NUMBER = Keyset(Key("after", customers.c.account_number, str))
+NEWEST_REQUESTS = Keyset(
+    Key("opened_at", customer_requests.c.opened_at, datetime),
+    Key("id", customer_requests.c.id, UUID),
+    descending=True,
+)
+
 
 async def search_customers(
-    session: AsyncSession, *, q: str | None, limit: int, cursor: str | None
+    session: AsyncSession, *, q: str | None, page: PageParams
 ) -> tuple[list[Customer], str | None]:
-    query = sa.select(customers).order_by(customers.c.account_number).limit(limit + 1)
+    query = BY_ACCOUNT_NUMBER.apply(sa.select(customers), page)
     if q:
         pattern = contains_pattern(q)
         query = query.where(
@@ -30,13 +38,9 @@ async def search_customers(
                 customers.c.account_number.ilike(pattern, escape="\\"),
             )
         )
-    position = decode_cursor(cursor)
-    if position is not None:
-        query = query.where(customers.c.account_number > str(position.get("after", "")))
     rows = (await session.execute(query)).mappings().all()
-    found = [CustomerRepository.from_row(row) for row in rows[:limit]]
-    next_cursor = encode_cursor({"after": found[-1].account_number}) if len(rows) > limit else None
-    return found, next_cursor
+    found = [CustomerRepository.from_row(row) for row in rows[: page.limit]]
+    return found, BY_ACCOUNT_NUMBER.next_cursor(found, len(rows) > page.limit)
 
 
 async def list_requests(
@@ -44,35 +48,14 @@ async def list_requests(
     *,
     status: str | None,
     customer_id: UUID | None,
-    limit: int,
-    cursor: str | None,
+    page: PageParams,
 ) -> tuple[list[CustomerRequest], str | None]:
     table = customer_requests
-    query = sa.select(table).order_by(table.c.opened_at.desc(), table.c.id.desc()).limit(limit + 1)
+    query = NEWEST_REQUESTS.apply(sa.select(table), page)
     if status:
         query = query.where(table.c.status == status)
     if customer_id:
         query = query.where(table.c.customer_id == customer_id)
-    position = decode_cursor(cursor)
-    if position is not None:
-        try:
-            opened_at = datetime.fromisoformat(str(position["opened_at"]))
-            last_id = UUID(str(position["id"]))
-        except (KeyError, ValueError) as exc:
-            raise InvalidInput(
-                "the cursor is not one this API returned", field="query.cursor"
-            ) from exc
-        query = query.where(
-            sa.or_(
-                table.c.opened_at < opened_at,
-                sa.and_(table.c.opened_at == opened_at, table.c.id < last_id),
-            )
-        )
     rows = (await session.execute(query)).mappings().all()
-    found = [RequestRepository.from_row(row) for row in rows[:limit]]
-    next_cursor = (
-        encode_cursor({"opened_at": found[-1].opened_at.isoformat(), "id": str(found[-1].id)})
-        if len(rows) > limit
-        else None
-    )
-    return found, next_cursor
+    found = [RequestRepository.from_row(row) for row in rows[: page.limit]]
+    return found, NEWEST_REQUESTS.next_cursor(found, len(rows) > page.limit)
