@@ -68,6 +68,49 @@ async def test_each_event_type_is_posted_once_and_redelivery_adds_nothing(
         await each_event_type_is_posted_once(gateway)
 
 
+async def test_long_texts_from_events_are_booked_whole(
+    make_database: Any, kafka_bootstrap: str
+) -> None:
+    # The contracts bound no text: numbers, references and actors are booked as they came.
+    customer, aux = uuid4(), "C000043"
+    number = "F2026-" + "7" * 400
+    invoice = samples.invoice(
+        customer_id=customer,
+        account_number=aux,
+        issue_date=date(2026, 9, 4),
+        lines=[(D("10.00"), D("20.0"), None)],
+        number=number,
+    )
+    paid = samples.payment(
+        customer_id=customer,
+        account_number=aux,
+        received_on=date(2026, 9, 5),
+        allocations=[(invoice, D("12.00"))],
+        external_ref="VIR-" + "8" * 300,
+    )
+    actor = "agent:" + "x" * 300
+    async with running_gateway(make_database, kafka_bootstrap) as gateway:
+        await samples.publish(
+            gateway.bootstrap, [samples.envelope(e, actor=actor) for e in (invoice, paid)]
+        )
+        await gateway.caught_up()
+        entries = {e["journal_code"]: e for e in await all_entries(gateway)}
+        sale, bank = entries["VT"], entries["BQ"]
+        assert (sale["piece_ref"], sale["label"], sale["actor"]) == (
+            number,
+            f"Facture {number} {aux}",
+            actor,
+        )
+        assert sale["lines"][2]["label"] == f"TVA 20.0 % facture {number}"
+        assert bank["piece_ref"] == paid.external_ref
+        assert bank["label"] == f"Règlement transfer {paid.external_ref} {aux}"
+        assert (bank["lines"][1]["label"], bank["lines"][1]["letter"]) == (
+            f"Règlement {number}",
+            "AA",
+        )
+        assert await gateway.get("/v1/suspense") == {"items": [], "next_cursor": None}
+
+
 async def each_event_type_is_posted_once(gateway: Gateway) -> None:
     customer = uuid4()
     aux = "C000042"

@@ -14,7 +14,12 @@ import pytest
 import sqlalchemy as sa
 
 from coulisse.accounting_gateway.adapters.rules_file import DEFAULT_RULES, RuleBookSource
-from coulisse.accounting_gateway.adapters.tables import journal_entries, letters, suspense
+from coulisse.accounting_gateway.adapters.tables import (
+    journal_entries,
+    journal_lines,
+    letters,
+    suspense,
+)
 from coulisse.accounting_gateway.application.posting import SourceEvent, post_event
 from coulisse.accounting_gateway.bootstrap import GatewayUnitOfWorkFactory, definition
 from coulisse.contracts.base import CloudEvent, EventPayload
@@ -141,3 +146,26 @@ async def test_an_event_without_rule_is_suspended_once(
         )
         types = (await uow.session.execute(sa.select(outbox_table.c.event_type))).scalars().all()
         assert types == ["accounting.event.suspended.v1"]
+
+
+async def test_long_texts_from_an_event_are_kept_whole(
+    sqlite_books: GatewayUnitOfWorkFactory,
+) -> None:
+    # The contracts bound no text: a number, a reference or an actor is booked as it came.
+    number = "F2026-" + "9" * 400
+    invoice = samples.invoice(
+        customer_id=CUSTOMER,
+        account_number="C000042",
+        issue_date=date(2026, 5, 4),
+        lines=[(Decimal("10.00"), Decimal("20.0"), None)],
+        number=number,
+    )
+    outgoing = samples.envelope(invoice, actor="agent:" + "x" * 300)
+    await post_all(sqlite_books, [SourceEvent.of(CloudEvent.model_validate_json(outgoing.value))])
+    async with sqlite_books() as uow:
+        [entry] = (await uow.session.execute(sa.select(journal_entries))).all()
+        assert entry.piece_ref == number
+        assert entry.label == f"Facture {number} C000042"
+        assert entry.actor == "agent:" + "x" * 300
+        labels = (await uow.session.execute(sa.select(journal_lines.c.label))).scalars().all()
+        assert f"TVA 20.0 % facture {number}" in labels

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from pathlib import Path
+from typing import Any
 
+import yaml
+
+from coulisse.accounting_gateway.adapters.rules_file import DEFAULT_RULES
 from coulisse.accounting_gateway.bootstrap import definition
 from coulisse.accounting_gateway.config import GatewaySettings
 from coulisse.platform import testing
@@ -73,4 +78,69 @@ async def test_manual_books_on_sqlite(tmp_path: Path) -> None:
         journal = await client.get("/v1/exports/ledger")
         assert journal.text.count("(OD-2026-") == 2
         assert (await client.get("/v1/suspense")).json() == {"items": [], "next_cursor": None}
+        assert (await client.get("/v1/mappings")).json()["version"] == "pcg-2026.1"
+
+
+async def test_over_long_inputs_and_a_bad_rules_file_are_refused_by_name(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(DEFAULT_RULES.read_text(encoding="utf-8"), encoding="utf-8")
+    async with testing.service_in_process(
+        definition,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite'}",
+        env={"ACCOUNTING_SIREN": "732829320", "ACCOUNTING_RULES_PATH": str(rules)},
+    ) as service:
+        client = service.client
+        client.headers.update(testing.auth_headers(["accounting:read", "accounting:write"]))
+        body: dict[str, Any] = {
+            "entry_date": "2026-01-15",
+            "label": "Capital",
+            "lines": [
+                {"account": "512", "debit": "1000.00"},
+                {"account": "758", "credit": "1000.00"},
+            ],
+        }
+        # One character more than the API takes, on each text a person types in.
+        too_long = [copy.deepcopy(body) for _ in range(3)]
+        too_long[0]["label"] = "L" * 301
+        too_long[1]["piece_ref"] = "P" * 101
+        too_long[2]["lines"][1]["label"] = "L" * 301
+        for field, refused_body in zip(
+            ("label", "piece_ref", "lines.1.label"), too_long, strict=True
+        ):
+            refused = await client.post("/v1/journal-entries", json=refused_body)
+            assert refused.status_code == 422, refused.text
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert [e["field"] for e in refused.json()["errors"]] == [f"body.{field}"]
+        at_most = {**body, "label": "L" * 300, "piece_ref": "P" * 100}
+        created = await client.post("/v1/journal-entries", json=at_most)
+        assert created.status_code == 201, created.text
+        assert created.json()["label"] == "L" * 300 and created.json()["piece_ref"] == "P" * 100
+
+        broken = yaml.safe_load(rules.read_text(encoding="utf-8"))
+        broken["version"] = "pcg-2026.2"
+        broken["rules"]["billing.refund.issued.v1"]["journal"] = "ZZ"
+        broken["rules"]["billing.refund.issued.v1"]["lines"][1]["acount"] = "512"
+        rules.write_text(yaml.safe_dump(broken, allow_unicode=True), encoding="utf-8")
+        reload = await client.post("/v1/mappings/reload")
+        assert reload.status_code == 422, reload.text
+        assert reload.headers["content-type"] == "application/problem+json"
+        assert [e["field"] for e in reload.json()["errors"]] == [
+            "rules.billing.refund.issued.v1.lines[1].acount"
+        ]
+        assert (
+            "rules.billing.refund.issued.v1.lines[1].acount: unknown key"
+            in (reload.json()["detail"])
+        )
+        assert (await client.get("/v1/mappings")).json()["version"] == "pcg-2026.1"
+
+        del broken["rules"]["billing.refund.issued.v1"]["lines"][1]["acount"]
+        rules.write_text(yaml.safe_dump(broken, allow_unicode=True), encoding="utf-8")
+        reload = await client.post("/v1/mappings/reload")
+        assert reload.status_code == 422, reload.text
+        assert reload.json()["errors"] == [
+            {
+                "field": "rules.billing.refund.issued.v1.journal",
+                "message": "journal ZZ is not under `journals`",
+            }
+        ]
         assert (await client.get("/v1/mappings")).json()["version"] == "pcg-2026.1"

@@ -106,13 +106,13 @@ class Books(Repository):
                     "sequence": int((e.entry_number or "0").rsplit("-", 1)[-1]),
                     "entry_number": e.entry_number,
                     "entry_date": e.entry_date,
-                    "piece_ref": e.piece_ref[:100],
+                    "piece_ref": e.piece_ref,
                     "piece_date": e.piece_date,
-                    "label": e.label[:300],
+                    "label": e.label,
                     "source_event_id": e.source_event_id,
                     "source_event_type": e.source_event_type,
                     "trace_id": e.trace_id,
-                    "actor": e.actor[:200],
+                    "actor": e.actor,
                     "manual": e.manual,
                     "reverses_id": e.reverses_id,
                     "rules_version": e.rules_version,
@@ -130,9 +130,9 @@ class Books(Repository):
                     "entry_id": e.id,
                     "line_no": no,
                     "account": line.account,
-                    "account_label": line.account_label[:200],
+                    "account_label": line.account_label,
                     "auxiliary_account": line.auxiliary_account,
-                    "label": line.label[:300],
+                    "label": line.label,
                     "debit": line.debit,
                     "credit": line.credit,
                 }
@@ -141,7 +141,7 @@ class Books(Repository):
             ],
         )
         matches = [
-            {"line_id": line.id, "match_key": key[:64]}
+            {"line_id": line.id, "match_key": key}
             for e in entries
             for line in e.lines
             for key in dict.fromkeys(line.matches)

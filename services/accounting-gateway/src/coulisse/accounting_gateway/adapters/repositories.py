@@ -151,7 +151,7 @@ class SuspenseRepository(Repository):
 def _values(item: SuspendedEvent) -> dict[str, Any]:
     return {
         "source_event_id": item.source_event_id,
-        "source_event_type": item.source_event_type[:200],
+        "source_event_type": item.source_event_type,
         "reason": item.reason,
         "error": item.error,
         "envelope": item.envelope,
@@ -191,13 +191,13 @@ class AuxiliaryAccountRepository(Repository):
         stmt = insert(self.session, auxiliary_accounts).values(
             account_number=account_number,
             customer_id=customer_id,
-            label=label[:200],
+            label=label,
             updated_at=now,
         )
         await self.session.execute(
             stmt.on_conflict_do_update(
                 index_elements=[auxiliary_accounts.c.account_number],
-                set_={"label": label[:200], "updated_at": now},
+                set_={"label": label, "updated_at": now},
             )
         )
 
@@ -205,7 +205,7 @@ class AuxiliaryAccountRepository(Repository):
         await self.session.execute(
             sa.update(auxiliary_accounts)
             .where(auxiliary_accounts.c.customer_id == customer_id)
-            .values(label=label[:200], updated_at=now)
+            .values(label=label, updated_at=now)
         )
 
     async def mark_erased(self, *, customer_id: UUID, now: datetime) -> None:

@@ -3,6 +3,10 @@
 Posted entries and lines are append-only: on PostgreSQL, triggers (migration 0001) refuse any
 UPDATE or DELETE of them, whatever the role. Lettering, which does evolve, lives in its own table
 so that lines never change.
+
+Texts that come from events or from the rules file (labels, piece references, actors, lettering
+keys, event types) are `Text`: the contracts bound none of them, and the books keep them whole
+(migration 0002). The API bounds what a person types in (`entrypoints/schemas.py`).
 """
 
 from __future__ import annotations
@@ -26,14 +30,14 @@ journal_entries = sa.Table(
     sa.Column("sequence", sa.Integer(), nullable=False),
     sa.Column("entry_number", sa.String(30), nullable=False, unique=True),
     sa.Column("entry_date", sa.Date(), nullable=False),
-    sa.Column("piece_ref", sa.String(100), nullable=False),
+    sa.Column("piece_ref", sa.Text(), nullable=False),
     sa.Column("piece_date", sa.Date(), nullable=False),
-    sa.Column("label", sa.String(300), nullable=False),
+    sa.Column("label", sa.Text(), nullable=False),
     # One event → at most one entry, ever.
     sa.Column("source_event_id", sa.Uuid(), nullable=True, unique=True),
-    sa.Column("source_event_type", sa.String(200), nullable=True),
+    sa.Column("source_event_type", sa.Text(), nullable=True),
     sa.Column("trace_id", sa.String(32), nullable=True),
-    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("actor", sa.Text(), nullable=False),
     sa.Column("manual", sa.Boolean(), nullable=False),
     # An entry is reversed at most once.
     sa.Column("reverses_id", sa.Uuid(), nullable=True, unique=True),
@@ -50,9 +54,9 @@ journal_lines = sa.Table(
     sa.Column("entry_id", sa.Uuid(), sa.ForeignKey("journal_entries.id"), nullable=False),
     sa.Column("line_no", sa.Integer(), nullable=False),
     sa.Column("account", sa.String(12), nullable=False),
-    sa.Column("account_label", sa.String(200), nullable=False),
+    sa.Column("account_label", sa.Text(), nullable=False),
     sa.Column("auxiliary_account", sa.String(40), nullable=True),
-    sa.Column("label", sa.String(300), nullable=False),
+    sa.Column("label", sa.Text(), nullable=False),
     sa.Column("debit", Amount, nullable=False),
     sa.Column("credit", Amount, nullable=False),
     sa.CheckConstraint(
@@ -69,7 +73,7 @@ line_matches = sa.Table(
     "line_matches",
     metadata,
     sa.Column("line_id", sa.Uuid(), sa.ForeignKey("journal_lines.id"), primary_key=True),
-    sa.Column("match_key", sa.String(64), primary_key=True),
+    sa.Column("match_key", sa.Text(), primary_key=True),
     sa.Index("ix_line_matches_key", "match_key"),
 )
 
@@ -100,7 +104,7 @@ periods = sa.Table(
     sa.Column("period", sa.String(7), primary_key=True),
     sa.Column("status", sa.String(10), nullable=False),
     sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("closed_by", sa.String(200), nullable=True),
+    sa.Column("closed_by", sa.Text(), nullable=True),
     sa.Column("entry_count", sa.Integer(), nullable=False),
 )
 
@@ -108,7 +112,7 @@ suspense = sa.Table(
     "suspense",
     metadata,
     sa.Column("source_event_id", sa.Uuid(), primary_key=True),
-    sa.Column("source_event_type", sa.String(200), nullable=False),
+    sa.Column("source_event_type", sa.Text(), nullable=False),
     sa.Column("reason", sa.String(30), nullable=False),
     sa.Column("error", sa.Text(), nullable=False),
     # The whole CloudEvent when it could be read; the raw record value when it could not.
@@ -119,7 +123,7 @@ suspense = sa.Table(
     sa.Column("attempts", sa.Integer(), nullable=False),
     sa.Column("suspended_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
-    sa.Column("resolved_by", sa.String(200), nullable=True),
+    sa.Column("resolved_by", sa.Text(), nullable=True),
     sa.Column("entry_id", sa.Uuid(), nullable=True),
     sa.Index("ix_suspense_status", "status", "suspended_at"),
 )
@@ -131,7 +135,7 @@ auxiliary_accounts = sa.Table(
     metadata,
     sa.Column("account_number", sa.String(40), primary_key=True),
     sa.Column("customer_id", sa.Uuid(), nullable=False, unique=True),
-    sa.Column("label", sa.String(200), nullable=False),
+    sa.Column("label", sa.Text(), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True),
 )

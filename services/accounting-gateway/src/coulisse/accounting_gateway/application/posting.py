@@ -119,6 +119,6 @@ def _identity_of(raw: bytes, origin: str) -> tuple[UUID, str]:
     """The event's own id and type when the record says them, else ids derived from its place."""
     try:
         document = json.loads(raw)
-        return UUID(str(document["id"])), str(document.get("type") or "unknown")[:200]
+        return UUID(str(document["id"])), str(document.get("type") or "unknown")
     except (ValueError, TypeError, KeyError):
         return uuid5(NAMESPACE_URL, f"kafka:{origin}"), "unreadable"

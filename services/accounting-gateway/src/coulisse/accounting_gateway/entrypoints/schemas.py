@@ -20,7 +20,10 @@ from ..domain.suspense import SuspendedEvent
 AccountNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{3,12}$")]
 AuxiliaryAccount = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 JournalCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,6}$")]
+# What a person types in is bounded here (a 422 names the field); the columns are `text`, as
+# what events bring is kept whole whatever its length.
 Label = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+PieceRef = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 ZERO = Decimal("0.00")
 
 
@@ -46,7 +49,7 @@ class JournalEntryCreate(RequestModel):
     journal_code: JournalCode = "OD"
     entry_date: date | None = Field(default=None, description="Default: today.")
     label: Label
-    piece_ref: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    piece_ref: PieceRef | None = None
     lines: list[EntryLineCreate] = Field(min_length=2, max_length=1000)
 
 
