@@ -17,12 +17,13 @@ import sqlalchemy as sa
 
 from coulisse.contracts.base import EventPayload
 from coulisse.platform.clock import Clock, default_clock
+from coulisse.platform.counters import advance
 from coulisse.platform.repository import Repository, aware
 
 from ..domain.journal_entry import EntryLine, JournalEntry
 from ..domain.lettering import OpenItem, letter_code, settled_groups
-from .sql import advance_counters, insert_rows
-from .tables import journal_entries, journal_lines, letters, line_matches, suspense
+from .sql import insert_rows
+from .tables import counters, journal_entries, journal_lines, letters, line_matches, suspense
 
 
 class Books(Repository):
@@ -53,7 +54,7 @@ class Books(Repository):
         if not entries:
             return []
         steps = Counter(f"{e.journal_code}-{e.fiscal_year}" for e in entries)
-        last = await advance_counters(self.session, steps)
+        last = await advance(self.session, counters, steps)
         following = {name: last[name] - count + 1 for name, count in steps.items()}
         now = self._clock.now()
         for entry in entries:
@@ -179,7 +180,7 @@ class Books(Repository):
         if not groups:
             return
         steps = Counter(f"letter:{g.account}:{g.auxiliary_account or ''}" for g in groups)
-        last = await advance_counters(self.session, steps)
+        last = await advance(self.session, counters, steps)
         following = {name: last[name] - count for name, count in steps.items()}
         rows: list[dict[str, Any]] = []
         for group in groups:

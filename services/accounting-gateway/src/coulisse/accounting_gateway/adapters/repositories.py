@@ -9,10 +9,10 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from coulisse.platform.repository import Repository, aware
+from coulisse.platform.sql import dialect_name, insert
 
 from ..domain.periods import Period, first_day, next_period
 from ..domain.suspense import SuspendedEvent
-from .sql import dialect, insert
 from .tables import auxiliary_accounts, journal_entries, periods, suspense
 
 # Posting transactions hold it shared, closing a month holds it exclusively: a month cannot be
@@ -28,7 +28,7 @@ class PeriodRepository(Repository):
     async def closed(self) -> frozenset[str]:
         """Closed months, read once per transaction under the shared books lock."""
         if self._closed is None:
-            if dialect(self.session) == "postgresql":
+            if dialect_name(self.session) == "postgresql":
                 await self.session.execute(
                     sa.text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": BOOKS_LOCK}
                 )
@@ -39,7 +39,7 @@ class PeriodRepository(Repository):
         return self._closed
 
     async def lock_for_closing(self) -> None:
-        if dialect(self.session) == "postgresql":
+        if dialect_name(self.session) == "postgresql":
             await self.session.execute(
                 sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": BOOKS_LOCK}
             )

@@ -1,48 +1,14 @@
-"""Small SQL helpers the repositories share: dialect upserts and gapless counters."""
+"""Bulk inserts of the books."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .tables import counters
-
-
-def dialect(session: AsyncSession) -> str:
-    bind: Any = session.bind
-    return str(bind.dialect.name)
-
-
-def insert(session: AsyncSession, table: sa.Table) -> Any:
-    """An INSERT that knows ON CONFLICT, on PostgreSQL and SQLite alike."""
-    if dialect(session) == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
-
-
-async def advance_counters(session: AsyncSession, steps: Mapping[str, int]) -> dict[str, int]:
-    """Adds `steps[name]` to each counter and returns its new value (the last number taken).
-
-    The row stays locked until the transaction ends, so numbers are handed out in commit order
-    and a rollback gives them back: no gap. Names are taken in sorted order so that two
-    transactions never wait on each other in a cycle.
-    """
-    if not steps:
-        return {}
-    # One statement for every series: rows are locked in the order given, hence sorted.
-    stmt = insert(session, counters).values(
-        [{"name": name, "value": steps[name]} for name in sorted(steps)]
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[counters.c.name],
-        set_={"value": counters.c.value + stmt.excluded.value},
-    ).returning(counters.c.name, counters.c.value)
-    rows = await session.execute(stmt)
-    return {name: int(value) for name, value in rows}
+from coulisse.platform.sql import dialect_name
 
 
 async def insert_rows(session: AsyncSession, table: sa.Table, rows: list[dict[str, Any]]) -> None:
@@ -53,7 +19,7 @@ async def insert_rows(session: AsyncSession, table: sa.Table, rows: list[dict[st
     """
     if not rows:
         return
-    if dialect(session) != "postgresql":
+    if dialect_name(session) != "postgresql":
         await session.execute(sa.insert(table), rows)
         return
     names = list(rows[0])

@@ -14,9 +14,9 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from coulisse.platform.counters import next_row
 from coulisse.platform.domain import Conflict
 from coulisse.platform.repository import Repository
 
@@ -254,7 +254,8 @@ class WriteOffRepository(Repository):
 
 
 class Numbering(Repository):
-    """Gapless numbers: a counter row per series and year, incremented in the issuing transaction."""
+    """Gapless numbers: a platform counter per series and year, which also keeps the series' last
+    issue date (numbers must follow dates)."""
 
     async def next(
         self, series: Series, issue_date: date, *, move_after_last: bool = False
@@ -262,14 +263,8 @@ class Numbering(Repository):
         """The next number and the date it is issued at. `move_after_last` dates a document the
         series' last date instead of refusing it (documents billing issues on its own)."""
         year = issue_date.year
-        counter = await self._increment(series, year)
-        if counter is None:
-            await self.session.execute(
-                self._insert_ignore().values(series=series, year=year, value=0)
-            )
-            counter = await self._increment(series, year)
-            assert counter is not None
-        value, last_issue_date = counter
+        counter = await next_row(self.session, number_counters, (series, year))
+        value, last_issue_date = int(counter.value), counter.last_issue_date
         if move_after_last and last_issue_date is not None and issue_date < last_issue_date:
             issue_date = last_issue_date
         check_chronology(series, last_issue_date, issue_date)
@@ -279,19 +274,3 @@ class Numbering(Repository):
             .values(last_issue_date=issue_date)
         )
         return document_number(series, year, value), issue_date
-
-    async def _increment(self, series: Series, year: int) -> tuple[int, date | None] | None:
-        # The UPDATE takes the row lock and holds it until commit: concurrent issuers wait here.
-        result = await self.session.execute(
-            sa.update(number_counters)
-            .where(number_counters.c.series == series, number_counters.c.year == year)
-            .values(value=number_counters.c.value + 1)
-            .returning(number_counters.c.value, number_counters.c.last_issue_date)
-        )
-        row = result.first()
-        return None if row is None else (int(row[0]), row[1])
-
-    def _insert_ignore(self) -> Any:
-        if self.session.bind.dialect.name == "postgresql":
-            return postgresql.insert(number_counters).on_conflict_do_nothing()
-        return sqlite.insert(number_counters).on_conflict_do_nothing()

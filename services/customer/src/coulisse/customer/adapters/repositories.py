@@ -8,6 +8,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from coulisse.contracts.customer import Address
+from coulisse.platform.counters import next_value
 from coulisse.platform.repository import Repository, aware
 
 from ..domain.customers import Customer, Profile
@@ -17,17 +18,7 @@ from .tables import counters, customer_requests, customers
 
 class CustomerRepository(Repository):
     async def next_account_sequence(self) -> int:
-        result = await self.session.execute(
-            sa.update(counters)
-            .where(counters.c.name == "account_number")
-            .values(value=counters.c.value + 1)
-            .returning(counters.c.value)
-        )
-        value = result.scalar_one_or_none()
-        if value is None:
-            await self.session.execute(sa.insert(counters).values(name="account_number", value=1))
-            return 1
-        return int(value)
+        return await next_value(self.session, counters, "account_number")
 
     async def add(self, customer: Customer) -> None:
         await self.session.execute(
