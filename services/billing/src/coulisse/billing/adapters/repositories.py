@@ -64,10 +64,6 @@ class CustomerRepository(Repository):
 
 
 class InvoiceRepository(Repository):
-    def __init__(self, *args: Any) -> None:
-        super().__init__(*args)
-        self._loaded_versions: dict[UUID, int] = {}
-
     async def add(self, invoice: Invoice) -> None:
         await self.session.execute(
             sa.insert(invoices).values(id=invoice.id, **rows.invoice_values(invoice))
@@ -76,8 +72,7 @@ class InvoiceRepository(Repository):
             sa.insert(invoice_lines),
             [{"invoice_id": invoice.id, **v} for v in rows.line_values(invoice.lines)],
         )
-        self._loaded_versions[invoice.id] = invoice.version
-        self.track(invoice)
+        self.track_versioned(invoice)
 
     async def get(self, invoice_id: UUID, *, for_update: bool = False) -> Invoice | None:
         found = await self._load(sa.select(invoices).where(invoices.c.id == invoice_id), for_update)
@@ -101,17 +96,9 @@ class InvoiceRepository(Repository):
         return found[0] if found else None
 
     async def save(self, invoice: Invoice) -> None:
-        loaded = self._loaded_versions.get(invoice.id)
-        result: Any = await self.session.execute(
-            sa.update(invoices)
-            .where(invoices.c.id == invoice.id, invoices.c.version == loaded)
-            .values(rows.invoice_values(invoice))
+        await self.save_versioned(
+            invoices, invoice, rows.invoice_values(invoice), what="this invoice"
         )
-        if result.rowcount != 1:
-            raise Conflict(
-                "this invoice was changed by someone else meanwhile; read it again and retry"
-            )
-        self._loaded_versions[invoice.id] = invoice.version
 
     async def _load(self, query: sa.Select[Any], for_update: bool = False) -> list[Invoice]:
         if for_update:
@@ -119,8 +106,7 @@ class InvoiceRepository(Repository):
         found_rows = (await self.session.execute(query)).mappings().all()
         found = await self.with_lines(found_rows)
         for invoice in found:
-            self._loaded_versions[invoice.id] = invoice.version
-            self.track(invoice)
+            self.track_versioned(invoice)
         return found
 
     async def with_lines(self, invoice_rows: Sequence[Any]) -> list[Invoice]:

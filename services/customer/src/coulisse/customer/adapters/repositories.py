@@ -24,7 +24,7 @@ class CustomerRepository(Repository):
         await self.session.execute(
             sa.insert(customers).values(id=customer.id, **self._values(customer))
         )
-        self.track(customer)
+        self.track_versioned(customer)
 
     async def get(self, customer_id: UUID) -> Customer | None:
         row = (
@@ -35,11 +35,11 @@ class CustomerRepository(Repository):
         if row is None:
             return None
         customer = self.from_row(row)
-        self.track(customer)
+        self.track_versioned(customer)
         return customer
 
     async def save(self, customer: Customer) -> None:
-        await self.save_versioned(customers, customer.id, customer.version, self._values(customer))
+        await self.save_versioned(customers, customer, self._values(customer))
 
     @staticmethod
     def _values(customer: Customer) -> dict[str, Any]:
@@ -91,7 +91,7 @@ class RequestRepository(Repository):
         await self.session.execute(
             sa.insert(customer_requests).values(id=request.id, **self._values(request))
         )
-        self.track(request)
+        self.track_versioned(request)
 
     async def get(self, request_id: UUID) -> CustomerRequest | None:
         row = (
@@ -106,7 +106,7 @@ class RequestRepository(Repository):
         if row is None:
             return None
         request = self.from_row(row)
-        self.track(request)
+        self.track_versioned(request)
         return request
 
     async def for_customer(self, customer_id: UUID) -> list[CustomerRequest]:
@@ -117,13 +117,11 @@ class RequestRepository(Repository):
         ).mappings()
         found = [self.from_row(row) for row in rows]
         for request in found:
-            self.track(request)
+            self.track_versioned(request)
         return found
 
     async def save(self, request: CustomerRequest) -> None:
-        await self.save_versioned(
-            customer_requests, request.id, request.version, self._values(request)
-        )
+        await self.save_versioned(customer_requests, request, self._values(request))
 
     @staticmethod
     def _values(request: CustomerRequest) -> dict[str, Any]:
