@@ -1,0 +1,111 @@
+"""A customer as collections sees it: what kind of debtor, which policy applies, whether dunning is
+suspended by an exclusion or insolvency proceedings, and the doubtful classification."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+from uuid import UUID
+
+from coulisse.contracts.collections import ReceivableClassifiedDoubtful
+from coulisse.contracts.customer import CustomerKind
+from coulisse.platform.domain import Aggregate, Conflict, InvalidInput
+
+from .amounts import ZERO
+from .policy import DunningExclusion, DunningPolicy
+from .receivables import Receivable
+
+InsolvencyKind = Literal["safeguard", "receivership", "liquidation"]
+INSOLVENCY_KINDS: tuple[InsolvencyKind, ...] = ("safeguard", "receivership", "liquidation")
+
+
+@dataclass(frozen=True)
+class Insolvency:
+    """Insolvency proceedings (procédure collective) opened against the customer."""
+
+    kind: InsolvencyKind
+    opened_on: date
+
+
+@dataclass
+class CollectionsCustomer(Aggregate):
+    customer_id: UUID
+    kind: CustomerKind | None = None
+    """Unknown until the customer's registration is read: charges wait for it."""
+    account_number: str | None = None
+    policy: DunningPolicy | None = None
+    """The customer's own policy; None: the service's default."""
+    exclusion: DunningExclusion | None = None
+    insolvency: Insolvency | None = None
+
+    def registered(self, *, kind: CustomerKind, account_number: str) -> None:
+        self.kind = kind
+        self.account_number = account_number
+
+    def policy_or(self, default: DunningPolicy) -> DunningPolicy:
+        return self.policy or default
+
+    def excluded_on(self, day: date) -> bool:
+        return self.exclusion is not None and self.exclusion.applies_on(day)
+
+    def insolvent_on(self, day: date) -> bool:
+        return self.insolvency is not None and self.insolvency.opened_on <= day
+
+    def record_insolvency(
+        self, *, kind: InsolvencyKind, opened_on: date, receivables: Iterable[Receivable]
+    ) -> None:
+        """Proceedings stop dunning and charges from `opened_on`, and the overdue receivables
+        become doubtful."""
+        if kind not in INSOLVENCY_KINDS:
+            raise InvalidInput(
+                f"unknown insolvency proceedings {kind!r}; known: {', '.join(INSOLVENCY_KINDS)}",
+                field="kind",
+            )
+        if self.insolvency is not None:
+            raise Conflict(
+                f"{self.insolvency.kind} proceedings were already recorded for this customer "
+                f"on {self.insolvency.opened_on}",
+                field="kind",
+            )
+        self.insolvency = Insolvency(kind=kind, opened_on=opened_on)
+        self.classify_doubtful(receivables, on=opened_on, required=False)
+
+    def classify_doubtful(
+        self, receivables: Iterable[Receivable], *, on: date, required: bool = True
+    ) -> ReceivableClassifiedDoubtful | None:
+        """The customer's overdue receivables not yet doubtful become doubtful on `on`, for their
+        amount still due (VAT included, as the receivable is booked). With nothing to classify:
+        a Conflict when asked for, nothing when part of recording insolvency."""
+        if self.account_number is None:
+            raise Conflict(
+                "the customer's account is not known yet: nothing can be classified",
+                field="customer_id",
+            )
+        chosen = sorted(
+            (
+                r
+                for r in receivables
+                if r.customer_id == self.customer_id and r.overdue_on(on) and r.doubtful_on is None
+            ),
+            key=lambda r: (r.due_date or date.min, r.invoice_number or ""),
+        )
+        if not chosen:
+            if required:
+                raise Conflict(
+                    f"the customer has no overdue receivable left to classify on {on}",
+                    field="customer_id",
+                )
+            return None
+        for receivable in chosen:
+            receivable.classified_doubtful(on)
+        event = ReceivableClassifiedDoubtful(
+            customer_id=self.customer_id,
+            account_number=self.account_number,
+            invoice_ids=[r.invoice_id for r in chosen],
+            amount_gross=sum((r.amount_due for r in chosen), ZERO),
+            classified_on=on,
+        )
+        self.record(event)
+        return event
