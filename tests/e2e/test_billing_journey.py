@@ -9,69 +9,32 @@ published, against its JSON Schema and the responses.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
-from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
+from service_processes import ServiceProcesses
 
-from coulisse.billing.bootstrap import definition as billing_service
 from coulisse.contracts.topics import BILLING_EVENTS
-from coulisse.customer.bootstrap import definition as customer_service
-from coulisse.ops.procs import free_port
 from coulisse.platform import testing
-from coulisse.platform.migrations import upgrade
-from coulisse.platform.service import ServiceDefinition
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "libs" / "contracts" / "schemas"
-FRONT = testing.auth_headers(
-    ["customers:read", "customers:write", "billing:read", "billing:write"], sub="web-shop"
-)
-
-
-async def start(
-    definition: ServiceDefinition, database_url: str, bootstrap: str, logs: Path
-) -> tuple[str, Any]:
-    service = definition.name
-    module = f"coulisse.{service}"
-    await asyncio.to_thread(upgrade, definition.alembic_ini, database_url)
-    port = free_port()
-    env = testing.service_env(service, database_url=database_url, bootstrap=bootstrap, port=port)
-    # The broker holds other tests' events too; those billing cannot apply (a fee for a customer
-    # it never saw) go to the dead-letter topic at once instead of after retries.
-    env["COULISSE_CONSUMER_MAX_ATTEMPTS"] = "1"
-    process = testing.start_service(module, env, logs / f"{service}.log")
-    return f"http://127.0.0.1:{port}", process
 
 
 @pytest.fixture
-async def services(
-    make_database: Any, kafka_bootstrap: str, tmp_path: Path
-) -> AsyncIterator[dict[str, str]]:
-    processes = []
-    try:
-        customer_url, customer = await start(
-            customer_service, await make_database(), kafka_bootstrap, tmp_path
-        )
-        processes.append(customer)
-        billing_url, billing = await start(
-            billing_service, await make_database(), kafka_bootstrap, tmp_path
-        )
-        processes.append(billing)
-        await asyncio.gather(
-            testing.wait_ready(customer_url, customer), testing.wait_ready(billing_url, billing)
-        )
-        yield {"customer": customer_url, "billing": billing_url}
-    finally:
-        for process in processes:
-            testing.stop(process)
+async def urls(services: ServiceProcesses) -> dict[str, str]:
+    found = {
+        "customer": await services.start("customer"),
+        "billing": await services.start("billing"),
+    }
+    await services.ready()
+    return found
 
 
 def validate(event: dict[str, Any]) -> None:
@@ -86,21 +49,21 @@ def created(response: httpx.Response) -> dict[str, Any]:
 
 
 async def wait_until_billing_knows(billing: httpx.AsyncClient, customer_id: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    async def knows() -> bool:
         response = await billing.get(f"/v1/customers/{customer_id}/balance")
-        if response.status_code == 200:
-            return
-        assert response.status_code == 404, response.text
-        await asyncio.sleep(0.3)
-    raise TimeoutError("billing never learned the customer from customer.events")
+        assert response.status_code in (200, 404), response.text
+        return response.status_code == 200
+
+    await testing.eventually(
+        knows, what="billing learns the customer from customer.events", interval=0.3
+    )
 
 
 async def test_invoice_pay_overpay_refund_and_credit(
-    services: dict[str, str], kafka_bootstrap: str
+    services: ServiceProcesses, urls: dict[str, str], kafka_bootstrap: str, web_shop: dict[str, str]
 ) -> None:
-    customer_api = httpx.AsyncClient(base_url=services["customer"], headers=FRONT, timeout=15)
-    billing = httpx.AsyncClient(base_url=services["billing"], headers=FRONT, timeout=15)
+    customer_api = httpx.AsyncClient(base_url=urls["customer"], headers=web_shop, timeout=15)
+    billing = httpx.AsyncClient(base_url=urls["billing"], headers=web_shop, timeout=15)
     trace_ids: list[str] = []
     try:
         customer = created(
@@ -146,6 +109,8 @@ async def test_invoice_pay_overpay_refund_and_credit(
         invoice = created(response)
         trace_ids.append(response.headers["x-trace-id"])
         assert invoice["account_number"] == customer["account_number"]
+        assert invoice["issue_date"] == services.today.isoformat()
+        assert invoice["due_date"] == (services.today + timedelta(days=15)).isoformat()
         assert [(line["net"], line["vat"]) for line in invoice["lines"]] == [
             ("120.00", "24.00"),
             ("49.40", "2.72"),  # 49.40 × 5.5 % = 2.717

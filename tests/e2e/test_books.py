@@ -10,21 +10,18 @@ to `collections.events` as its relay will, and must reach the books too.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import gateway_samples as samples
 import httpx
 import pytest
+from service_processes import ServiceProcesses
 
 from coulisse.contracts.collections import ReceivableClassifiedDoubtful, ReceivableWrittenOff
 from coulisse.contracts.topics import (
@@ -33,7 +30,6 @@ from coulisse.contracts.topics import (
     CUSTOMER_EVENTS,
     dlq_topic,
 )
-from coulisse.ops.procs import free_port
 from coulisse.ops.topics import Topic, create_topics
 from coulisse.platform import testing
 
@@ -41,10 +37,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 CONSUMED = (BILLING_EVENTS, COLLECTIONS_EVENTS, CUSTOMER_EVENTS)
 SIREN = "552100554"
-FRONT = testing.auth_headers(
-    ["customers:read", "customers:write", "billing:read", "billing:write"], sub="web-shop"
-)
-ACCOUNTANT = testing.auth_headers(["accounting:read", "accounting:write"], sub="comptable")
 D = Decimal
 
 
@@ -54,69 +46,28 @@ class System:
     billing: str
     gateway: str
     group: str
-
-
-async def start(
-    module: str, service: str, database_url: str, bootstrap: str, log: Path, **extra: str
-) -> tuple[str, Any]:
-    port = free_port()
-    env = testing.service_env(
-        service, database_url=database_url, bootstrap=bootstrap, port=port, extra=extra
-    )
-    await asyncio.to_thread(testing.migrate, module, env)
-    return f"http://127.0.0.1:{port}", testing.start_service(module, env, log)
+    today: date
+    """The services' business date (their clocks all start on it)."""
+    front_end: dict[str, str]
+    """The web shop's headers."""
 
 
 @pytest.fixture
-async def system(make_database: Any, kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[System]:
+async def system(
+    services: ServiceProcesses, kafka_bootstrap: str, web_shop: dict[str, str]
+) -> System:
     # A consumer group of its own, starting at the topics' end: the broker holds other tests'
     # events, which are not this journey's books.
     group = f"accounting-gateway-e2e-{uuid.uuid4().hex[:8]}"
     await create_topics(kafka_bootstrap, [Topic(dlq_topic(group), partitions=1)])
     await samples.start_group_at_end(kafka_bootstrap, group, CONSUMED)
-    processes = []
-    try:
-        started = [
-            await start(
-                "coulisse.customer",
-                "customer",
-                await make_database(),
-                kafka_bootstrap,
-                tmp_path / "customer.log",
-            ),
-            # Other tests' events billing cannot apply go to its dead-letter topic at once.
-            await start(
-                "coulisse.billing",
-                "billing",
-                await make_database(),
-                kafka_bootstrap,
-                tmp_path / "billing.log",
-                COULISSE_CONSUMER_MAX_ATTEMPTS="1",
-            ),
-            await start(
-                "coulisse.accounting_gateway",
-                "accounting-gateway",
-                await make_database(),
-                kafka_bootstrap,
-                tmp_path / "gateway.log",
-                COULISSE_CONSUMER_GROUP=group,
-                ACCOUNTING_SIREN=SIREN,
-            ),
-        ]
-        processes = [process for _, process in started]
-        await asyncio.gather(*(testing.wait_ready(url, process) for url, process in started))
-        yield System(started[0][0], started[1][0], started[2][0], group)
-    finally:
-        for process in processes:
-            testing.stop(process)
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what}: not within {timeout} s")
-        await asyncio.sleep(0.3)
+    customer = await services.start("customer")
+    billing = await services.start("billing")
+    gateway = await services.start(
+        "accounting-gateway", COULISSE_CONSUMER_GROUP=group, ACCOUNTING_SIREN=SIREN
+    )
+    await services.ready()
+    return System(customer, billing, gateway, group, services.today, web_shop)
 
 
 def created(response: httpx.Response) -> dict[str, Any]:
@@ -137,10 +88,10 @@ async def billing_journey(system: System) -> Journey:
     """Invoice, part payment, overpayment, refund of the credit, invoice and partial credit."""
     async with contextlib.AsyncExitStack() as stack:
         customers = await stack.enter_async_context(
-            httpx.AsyncClient(base_url=system.customer, headers=FRONT, timeout=15)
+            httpx.AsyncClient(base_url=system.customer, headers=system.front_end, timeout=15)
         )
         billing = await stack.enter_async_context(
-            httpx.AsyncClient(base_url=system.billing, headers=FRONT, timeout=15)
+            httpx.AsyncClient(base_url=system.billing, headers=system.front_end, timeout=15)
         )
         customer = created(
             await customers.post(
@@ -159,7 +110,7 @@ async def billing_journey(system: System) -> Journey:
             found = await billing.get(f"/v1/customers/{customer['id']}/balance")
             return found.status_code == 200
 
-        await eventually(billing_knows, "billing learns the customer")
+        await testing.eventually(billing_knows, what="billing learns the customer", interval=0.3)
         documents: list[tuple[dict[str, Any], str, str]] = []
 
         async def post(path: str, body: dict[str, Any], piece: str) -> dict[str, Any]:
@@ -235,12 +186,14 @@ async def billing_journey(system: System) -> Journey:
     return Journey(customer, documents, balance)
 
 
-async def test_billing_journey_then_the_books(system: System, kafka_bootstrap: str) -> None:
+async def test_billing_journey_then_the_books(
+    system: System, kafka_bootstrap: str, accountant: dict[str, str]
+) -> None:
     journey = await billing_journey(system)
     aux = journey.customer["account_number"]
     assert journey.balance["balance"] == "36.00"
 
-    async with httpx.AsyncClient(base_url=system.gateway, headers=ACCOUNTANT, timeout=15) as books:
+    async with httpx.AsyncClient(base_url=system.gateway, headers=accountant, timeout=15) as books:
 
         async def entries() -> dict[str, dict[str, Any]]:
             found = (await books.get("/v1/journal-entries", params={"limit": 500})).json()
@@ -253,7 +206,7 @@ async def test_billing_journey_then_the_books(system: System, kafka_bootstrap: s
         async def all_booked() -> bool:
             return len(await entries()) == len(journey.documents)
 
-        await eventually(all_booked, "every billing document booked")
+        await testing.eventually(all_booked, what="every billing document booked", interval=0.3)
         booked = await entries()
         # Every invoice, payment, refund and credit note has its entry, in the right journal,
         # carrying the trace of the HTTP call that caused it.
@@ -279,7 +232,7 @@ async def test_billing_journey_then_the_books(system: System, kafka_bootstrap: s
             line["credit"] for line in ledger["lines"] if line["letter"] == invoice_letter
         ) == ["0.00", "100.00", "96.12"]
 
-        fec = await books.get("/v1/exports/fec", params={"fiscal_year": date.today().year})
+        fec = await books.get("/v1/exports/fec", params={"fiscal_year": system.today.year})
         rows = [line.split("\t") for line in fec.text.splitlines()[1:]]
         assert {row[7] for row in rows if row[6] == aux} == {"Atelier Moreau"}
 
@@ -287,7 +240,7 @@ async def test_billing_journey_then_the_books(system: System, kafka_bootstrap: s
         # doubtful, then is written off. The sub-ledger comes back to zero, as billing will.
         invoice_id = UUID(journey.documents[4][0]["id"])
         customer_id = UUID(journey.customer["id"])
-        today = date.today()
+        today = system.today
         facts = [
             ReceivableClassifiedDoubtful(
                 customer_id=customer_id,
@@ -322,7 +275,7 @@ async def test_billing_journey_then_the_books(system: System, kafka_bootstrap: s
                 found.extend(response.json()["items"])
             return len(found) == len(envelopes)
 
-        await eventually(written_off, "collections facts booked")
+        await testing.eventually(written_off, what="collections facts booked", interval=0.3)
         ledger = (await books.get("/v1/accounts/41/ledger", params={"auxiliary": aux})).json()
         assert ledger["balance"] == "0.00"
         losses = (await books.get("/v1/accounts/654/ledger")).json()

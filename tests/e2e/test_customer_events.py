@@ -8,14 +8,13 @@ against its published JSON Schema and the CloudEvents attributes of events.md.
 from __future__ import annotations
 
 import json
-import socket
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
+from service_processes import ServiceProcesses
 
 from coulisse.contracts.topics import CUSTOMER_EVENTS
 from coulisse.platform import testing
@@ -25,27 +24,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 SCHEMAS = Path(__file__).resolve().parents[2] / "libs" / "contracts" / "schemas"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
-async def customer_service(
-    make_database: Any, kafka_bootstrap: str, tmp_path: Path
-) -> AsyncIterator[str]:
-    port = free_port()
-    env = testing.service_env(
-        "customer", database_url=await make_database(), bootstrap=kafka_bootstrap, port=port
-    )
-    testing.migrate("coulisse.customer", env)
-    process = testing.start_service("coulisse.customer", env, tmp_path / "customer.log")
-    try:
-        await testing.wait_ready(f"http://127.0.0.1:{port}", process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        testing.stop(process)
+async def customer_service(services: ServiceProcesses) -> str:
+    url: str = await services.start("customer")
+    await services.ready()
+    return url
 
 
 def validate(event: dict[str, Any]) -> None:
@@ -56,11 +39,10 @@ def validate(event: dict[str, Any]) -> None:
 
 
 async def test_front_end_journey_publishes_valid_cloud_events(
-    customer_service: str, kafka_bootstrap: str
+    customer_service: str, kafka_bootstrap: str, web_shop: dict[str, str]
 ) -> None:
-    headers = testing.auth_headers(["customers:read", "customers:write"], sub="web-shop")
     trace_ids: list[str] = []
-    async with httpx.AsyncClient(base_url=customer_service, headers=headers, timeout=10) as front:
+    async with httpx.AsyncClient(base_url=customer_service, headers=web_shop, timeout=10) as front:
         created = await front.post(
             "/v1/customers",
             json={

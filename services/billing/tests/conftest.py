@@ -5,14 +5,12 @@ from collections.abc import AsyncIterator
 from uuid import uuid4
 
 import pytest
-from billing_harness import Billing, billing_settings
+from billing_harness import CLOCK_START, Billing, running_billing
 
 from coulisse.billing.bootstrap import definition
-from coulisse.billing.entrypoints.consumers import consumers
 from coulisse.ops.postgres import create_database, drop_database
-from coulisse.platform import testing
+from coulisse.platform.clock import SettableClock
 from coulisse.platform.migrations import upgrade
-from coulisse.platform.service import Runtime, create_app
 
 
 @pytest.fixture(scope="module")
@@ -26,11 +24,18 @@ async def billing_database(postgres_admin_url: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="module")
-async def billing(billing_database: str, kafka_bootstrap: str) -> AsyncIterator[Billing]:
+def billing_clock() -> SettableClock:
+    """Billing's clock in a module's tests; a module that needs another date overrides it."""
+    return SettableClock(CLOCK_START)
+
+
+@pytest.fixture(scope="module")
+async def billing(
+    billing_database: str, kafka_bootstrap: str, billing_clock: SettableClock
+) -> AsyncIterator[Billing]:
     """The billing API in-process with its relay, shared by a module's tests (each test works on
     customers of its own). Consumed events are handed to the inbox consumer directly."""
-    app = create_app(definition, billing_settings(billing_database, kafka_bootstrap, "api,relay"))
-    async with testing.InProcessService(app) as client:
-        runtime: Runtime = app.state.runtime
-        [consumer] = consumers(runtime)
-        yield Billing(client, billing_database, runtime, consumer, app)
+    async with running_billing(
+        billing_database, kafka_bootstrap=kafka_bootstrap, roles="api,relay", clock=billing_clock
+    ) as found:
+        yield found

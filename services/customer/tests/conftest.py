@@ -1,36 +1,39 @@
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
+from coulisse.customer.adapters.uow import CustomerUnitOfWork
 from coulisse.customer.bootstrap import definition
 from coulisse.customer.config import CustomerSettings
+from coulisse.ops.testing import DatabaseFactory
 from coulisse.platform import testing
-from coulisse.platform.migrations import upgrade
-from coulisse.platform.service import create_app
+from coulisse.platform.clock import SettableClock
 
-
-async def customer_app(database_url: str, bootstrap: str) -> Any:
-    await asyncio.to_thread(upgrade, definition.alembic_ini, database_url)
-    settings = CustomerSettings(
-        DATABASE_URL=database_url,
-        KAFKA_BOOTSTRAP_SERVERS=bootstrap,
-        COULISSE_JWT_SECRET=testing.TEST_SECRET,
-        COULISSE_ENV="test",
-        COULISSE_ROLES="api",
-    )
-    return create_app(definition, settings)
+# The instant the in-process service lives at: timestamps, request deadlines and token expiry
+# are computed from it, never from the machine's date.
+CLOCK_START = datetime(2026, 10, 15, 9, tzinfo=UTC)
 
 
 @pytest.fixture
-async def customer_api(
-    make_database: Any, kafka_bootstrap: str
-) -> AsyncIterator[httpx.AsyncClient]:
+async def customer_service(
+    make_database: DatabaseFactory, kafka_bootstrap: str
+) -> AsyncIterator[testing.ServiceInProcess[CustomerSettings, CustomerUnitOfWork]]:
     """The customer API in-process on a fresh PostgreSQL database (no relay: outbox rows stay)."""
-    app = await customer_app(await make_database(), kafka_bootstrap)
-    async with testing.InProcessService(app) as client:
-        yield client
+    async with testing.service_in_process(
+        definition,
+        database_url=await make_database(),
+        kafka_bootstrap=kafka_bootstrap,
+        clock=SettableClock(CLOCK_START),
+    ) as service:
+        yield service
+
+
+@pytest.fixture
+def customer_api(
+    customer_service: testing.ServiceInProcess[CustomerSettings, CustomerUnitOfWork],
+) -> httpx.AsyncClient:
+    return customer_service.client

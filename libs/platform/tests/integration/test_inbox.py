@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 from uuid import uuid4
 
@@ -57,14 +56,6 @@ async def create_topics(bootstrap: str, *names: str) -> None:
         )
     finally:
         await admin.close()
-
-
-async def wait_for(predicate: Any, timeout: float = 30) -> None:
-    for _ in range(int(timeout * 10)):
-        if await predicate():
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 async def test_duplicates_apply_once_and_poison_goes_to_the_dead_letter_topic(
@@ -152,7 +143,9 @@ async def test_duplicates_apply_once_and_poison_goes_to_the_dead_letter_topic(
                 names = (await conn.execute(sa.select(effects.c.name))).scalars().all()
             return sorted(names) == ["after", "first"] and consumer.dead_lettered_count == 2
 
-        await wait_for(done)
+        await testing.eventually(
+            done, what="two effects applied and two events dead-lettered", timeout=30, interval=0.1
+        )
     finally:
         await broker.stop()
 

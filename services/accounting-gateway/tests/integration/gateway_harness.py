@@ -6,12 +6,11 @@ conftest modules apart.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,40 +20,36 @@ import sqlalchemy as sa
 
 from coulisse.accounting_gateway.adapters.rules_file import DEFAULT_RULES
 from coulisse.accounting_gateway.bootstrap import definition
-from coulisse.accounting_gateway.config import GatewaySettings
 from coulisse.contracts.topics import (
     BILLING_EVENTS,
     COLLECTIONS_EVENTS,
     CUSTOMER_EVENTS,
     dlq_topic,
 )
+from coulisse.ops.testing import DatabaseFactory
 from coulisse.ops.topics import Topic, create_topics
 from coulisse.platform import testing
+from coulisse.platform.clock import Clock, SettableClock
 from coulisse.platform.db import create_engine
-from coulisse.platform.migrations import upgrade
-from coulisse.platform.service import create_app
 from coulisse.platform.tables import inbox_table
 
 CONSUMED = (BILLING_EVENTS, COLLECTIONS_EVENTS, CUSTOMER_EVENTS)
 SIREN = "732829320"
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"not true within {timeout} s")
-        await asyncio.sleep(0.2)
+# Where the gateway's clock stands unless a test says otherwise: late in 2026, after the dates
+# of the events and entries the tests book, so "today" (default entry dates, trial balances,
+# which months may close) never depends on the machine's date.
+CLOCK_START = datetime(2026, 11, 16, 9, tzinfo=UTC)
 
 
 @dataclass
 class Gateway:
-    """A gateway running in-process: its HTTP client, its database, its consumer group."""
+    """A gateway running in-process: its HTTP client, database, consumer group and clock."""
 
     client: httpx.AsyncClient
     database_url: str
     group: str
     bootstrap: str
+    clock: Clock
 
     async def sql(self, query: Any) -> list[Any]:
         engine = create_engine(self.database_url)
@@ -74,7 +69,9 @@ class Gateway:
         async def done() -> bool:
             return await samples.lag(self.bootstrap, self.group, CONSUMED) == 0
 
-        await eventually(done, timeout)
+        await testing.eventually(
+            done, what="the gateway caught up with the topics", timeout=timeout
+        )
 
     async def get(self, path: str, **params: Any) -> Any:
         response = await self.client.get(path, params=params)
@@ -90,32 +87,6 @@ async def new_consumer_group(bootstrap: str) -> str:
     return group
 
 
-async def start_gateway(
-    database_url: str,
-    bootstrap: str,
-    rules: Path = DEFAULT_RULES,
-    roles: str = "api,relay,consumers",
-) -> tuple[Any, str]:
-    await asyncio.to_thread(upgrade_db, database_url)
-    group = await new_consumer_group(bootstrap)
-    settings = GatewaySettings(
-        DATABASE_URL=database_url,
-        KAFKA_BOOTSTRAP_SERVERS=bootstrap,
-        COULISSE_JWT_SECRET=testing.TEST_SECRET,
-        COULISSE_ENV="test",
-        COULISSE_ROLES=roles,
-        ACCOUNTING_RULES_PATH=str(rules),
-        ACCOUNTING_SIREN=SIREN,
-        COULISSE_CONSUMER_GROUP=group,
-        COULISSE_CONSUMER_MAX_ATTEMPTS=2,
-    )
-    return create_app(definition, settings), group
-
-
-def upgrade_db(database_url: str) -> None:
-    upgrade(definition.alembic_ini, database_url)
-
-
 def copy_of_default_rules(folder: Path) -> Path:
     """A copy of the default rules that a test may break and fix."""
     path = folder / "rules.yaml"
@@ -125,11 +96,29 @@ def copy_of_default_rules(folder: Path) -> Path:
 
 @contextlib.asynccontextmanager
 async def running_gateway(
-    make_database: Any, bootstrap: str, rules: Path = DEFAULT_RULES
+    make_database: DatabaseFactory,
+    bootstrap: str,
+    rules: Path = DEFAULT_RULES,
+    *,
+    clock_start: datetime = CLOCK_START,
 ) -> AsyncIterator[Gateway]:
-    """The gateway's API, consumer and relay in-process, on a fresh database and consumer group."""
+    """The gateway's API, consumer and relay in-process, on a fresh database and consumer group,
+    its clock standing at `clock_start`."""
     database_url = await make_database()
-    app, group = await start_gateway(database_url, bootstrap, rules)
-    async with testing.InProcessService(app) as client:
+    group = await new_consumer_group(bootstrap)
+    async with testing.service_in_process(
+        definition,
+        database_url=database_url,
+        kafka_bootstrap=bootstrap,
+        roles="api,relay,consumers",
+        clock=SettableClock(clock_start),
+        env={
+            "ACCOUNTING_RULES_PATH": str(rules),
+            "ACCOUNTING_SIREN": SIREN,
+            "COULISSE_CONSUMER_GROUP": group,
+            "COULISSE_CONSUMER_MAX_ATTEMPTS": "2",
+        },
+    ) as service:
+        client = service.client
         client.headers.update(testing.auth_headers(["accounting:read", "accounting:write"]))
-        yield Gateway(client, database_url, group, bootstrap)
+        yield Gateway(client, database_url, group, bootstrap, service.clock)

@@ -9,7 +9,7 @@ import signal
 import socket
 import subprocess
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 MODULE = "coulisse.accounting_gateway"
 CUSTOMERS = 50
 PAIRS_PER_CUSTOMER = 50  # an invoice and the payment that settles it: 5,000 events
+# The gateway processes' clocks start here, after every event's date: the trial balance "as of
+# today" holds them all, whatever the machine's date.
+CLOCK_START = datetime(2026, 12, 15, 9, tzinfo=UTC)
 
 
 def free_port() -> int:
@@ -92,6 +95,7 @@ async def test_kill_9_while_events_flow_posts_each_event_exactly_once(
         bootstrap=kafka_bootstrap,
         port=port,
         extra={"COULISSE_CONSUMER_GROUP": group, "ACCOUNTING_SIREN": SIREN},
+        clock_start=CLOCK_START,
     )
     await asyncio.to_thread(testing.migrate, MODULE, env)
     events = business(seed=4)
@@ -108,6 +112,11 @@ async def test_kill_9_while_events_flow_posts_each_event_exactly_once(
             sa.select(sa.func.count()).where(journal_entries.c.source_event_id.in_(ids)),
         )
         return int(count or 0)
+
+    async def all_posted_and_committed() -> bool:
+        return await posted() >= len(events) and not await samples.lag(
+            kafka_bootstrap, group, CONSUMED
+        )
 
     rng = random.Random(9)
     producer = asyncio.create_task(produce())
@@ -138,11 +147,12 @@ async def test_kill_9_while_events_flow_posts_each_event_exactly_once(
         process = testing.start_service(MODULE, env, tmp_path / "gateway.log")
         try:
             await testing.wait_ready(f"http://127.0.0.1:{port}", process)
-            while await posted() < len(events) or await samples.lag(
-                kafka_bootstrap, group, CONSUMED
-            ):
-                assert time.monotonic() < deadline + 60, f"only {await posted()} posted"
-                await asyncio.sleep(0.5)
+            await testing.eventually(
+                all_posted_and_committed,
+                what="every event posted and its offset committed",
+                timeout=deadline + 60 - time.monotonic(),
+                interval=0.5,
+            )
             async with httpx.AsyncClient(
                 base_url=f"http://127.0.0.1:{port}", headers=testing.auth_headers()
             ) as client:

@@ -9,7 +9,7 @@ from uuid import uuid4
 
 import gateway_samples as samples
 import pytest
-from gateway_harness import Gateway, eventually, running_gateway
+from gateway_harness import Gateway, running_gateway
 
 from coulisse.contracts.base import EventPayload
 from coulisse.contracts.collections import (
@@ -226,7 +226,7 @@ async def each_event_type_is_posted_once(gateway: Gateway) -> None:
     async def all_applied() -> bool:
         return await gateway.applied() == len(envelopes)
 
-    await eventually(all_applied)
+    await testing.eventually(all_applied, what="every envelope applied by the inbox")
     entries = await all_entries(gateway)
     assert len(entries) == len(posting)
     posted = by_source(entries)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
@@ -10,15 +10,18 @@ from uuid import uuid4
 import gateway_samples as samples
 import pytest
 import sqlalchemy as sa
-from gateway_harness import eventually, running_gateway
+from gateway_harness import running_gateway
 from sqlalchemy.exc import DBAPIError
 
 from coulisse.contracts.topics import ACCOUNTING_EVENTS
 from coulisse.platform import testing
+from coulisse.platform.clock import today
 from coulisse.platform.db import create_engine
 
 pytestmark = pytest.mark.integration
 D = Decimal
+# The gateway's clock in these tests: March and April 2026 have begun and may close, 2027 has not.
+NOVEMBER_2026 = datetime(2026, 11, 16, 9, tzinfo=UTC)
 
 ENTRY = {
     "journal_code": "OD",
@@ -128,7 +131,9 @@ async def test_manual_entry_and_reversal(make_database: Any, kafka_bootstrap: st
 async def test_nothing_is_dated_in_a_closed_period(
     make_database: Any, kafka_bootstrap: str
 ) -> None:
-    async with running_gateway(make_database, kafka_bootstrap) as gateway:
+    async with running_gateway(
+        make_database, kafka_bootstrap, clock_start=NOVEMBER_2026
+    ) as gateway:
         client = gateway.client
         customer, aux = uuid4(), "C000003"
         march = samples.invoice(
@@ -150,7 +155,9 @@ async def test_nothing_is_dated_in_a_closed_period(
         assert (await client.post("/v1/periods/2026-04/close")).status_code == 409
         periods = {p["period"]: p for p in (await gateway.get("/v1/periods"))["items"]}
         assert periods["2026-03"]["status"] == "closed" and periods["2026-03"]["entry_count"] == 1
-        assert periods["2026-11"]["status"] == "open"
+        # The current month (by the gateway's clock) is listed, open, though nothing is in it.
+        current = today(gateway.clock).strftime("%Y-%m")
+        assert current == "2026-11" and periods[current]["status"] == "open"
 
         late = samples.invoice(
             customer_id=customer,
@@ -210,4 +217,4 @@ async def test_the_database_refuses_to_change_posted_lines(
             entry = await gateway.get(f"/v1/journal-entries/{created.json()['id']}")
             return bool(entry["lines"][0]["debit"] == "12.40")
 
-        await eventually(unchanged, timeout=5)
+        await testing.eventually(unchanged, what="the posted line still reads 12.40", timeout=5)

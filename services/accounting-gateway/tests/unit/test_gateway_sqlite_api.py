@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,23 +11,21 @@ import yaml
 
 from coulisse.accounting_gateway.adapters.rules_file import DEFAULT_RULES
 from coulisse.accounting_gateway.bootstrap import definition
-from coulisse.accounting_gateway.config import GatewaySettings
 from coulisse.platform import testing
-from coulisse.platform.migrations import upgrade
-from coulisse.platform.service import create_app
+from coulisse.platform.clock import SettableClock
+
+# The gateway's clock: January 2026 has ended, so it may close.
+CLOCK_START = datetime(2026, 11, 16, 9, tzinfo=UTC)
 
 
 async def test_manual_books_on_sqlite(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite'}"
-    await asyncio.to_thread(upgrade, definition.alembic_ini, url)
-    settings = GatewaySettings(
-        DATABASE_URL=url,
-        COULISSE_JWT_SECRET=testing.TEST_SECRET,
-        COULISSE_ENV="test",
-        COULISSE_ROLES="api",
-        ACCOUNTING_SIREN="732829320",
-    )
-    async with testing.InProcessService(create_app(definition, settings)) as client:
+    async with testing.service_in_process(
+        definition,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'gateway.sqlite'}",
+        clock=SettableClock(CLOCK_START),
+        env={"ACCOUNTING_SIREN": "732829320"},
+    ) as service:
+        client = service.client
         client.headers.update(testing.auth_headers(["accounting:read", "accounting:write"]))
         body = {
             "entry_date": "2026-01-15",

@@ -19,14 +19,15 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from billing_calls import AGENT, balance, two_lines
+from billing_harness import CLOCK_START, TODAY
 
 from coulisse.billing.adapters import tables
 from coulisse.billing.adapters.uow import BillingUnitOfWork
 from coulisse.billing.application import reactions
 from coulisse.billing.application.commands import LearnRegistration
-from coulisse.billing.domain.calendar import today
 from coulisse.ops.procs import free_port
 from coulisse.platform import testing
+from coulisse.platform.clock import SettableClock
 from coulisse.platform.db import create_engine, session_factory
 from coulisse.platform.tables import outbox_table
 
@@ -48,7 +49,9 @@ class Cluster:
 
     async def register_customer(self) -> UUID:
         customer_id = uuid4()
-        uow = BillingUnitOfWork(session_factory(self.engine), service="billing")
+        uow = BillingUnitOfWork(
+            session_factory(self.engine), service="billing", clock=SettableClock(CLOCK_START)
+        )
         async with uow:
             await reactions.learn_registration(
                 LearnRegistration(
@@ -75,8 +78,13 @@ async def cluster(
     try:
         for index in range(2):
             port = free_port()
+            # Both processes' clocks start at CLOCK_START: "today" is TODAY for the whole test.
             env = testing.service_env(
-                "billing", database_url=billing_database, bootstrap=kafka_bootstrap, port=port
+                "billing",
+                database_url=billing_database,
+                bootstrap=kafka_bootstrap,
+                port=port,
+                clock_start=CLOCK_START,
             )
             env["COULISSE_ROLES"] = "api"
             processes.append(testing.start_service(MODULE, env, logs / f"billing-{index}.log"))
@@ -95,7 +103,7 @@ async def test_200_invoices_issued_at_once_by_two_processes_are_numbered_1_to_20
     cluster: Cluster,
 ) -> None:
     customers = [await cluster.register_customer() for _ in range(4)]
-    yesterday = (today() - timedelta(days=1)).isoformat()
+    yesterday = (TODAY - timedelta(days=1)).isoformat()
     clients = [cluster.client(0), cluster.client(1)]
     gate = asyncio.Semaphore(60)
 
@@ -115,7 +123,7 @@ async def test_200_invoices_issued_at_once_by_two_processes_are_numbered_1_to_20
         for client in clients:
             await client.aclose()
     assert Counter(statuses) == {201: 200, 422: 50}
-    year = today().year
+    year = TODAY.year
     numbers = await cluster.numbers(tables.invoices)
     assert numbers == [f"F{year}-{n:06d}" for n in range(1, 201)]
     async with cluster.engine.connect() as conn:
@@ -148,7 +156,7 @@ async def test_concurrent_payments_never_over_allocate(cluster: Cluster) -> None
                 "customer_id": str(customer_id),
                 "amount": "100.00" if not explicit else "50.00",
                 "method": "transfer",
-                "received_on": today().isoformat(),
+                "received_on": TODAY.isoformat(),
                 "external_ref": f"VIR-{n}",
             }
             if explicit:
@@ -169,7 +177,7 @@ async def test_concurrent_payments_never_over_allocate(cluster: Cluster) -> None
                         "customer_id": str(customer_id),
                         "amount": "1.00",
                         "method": "card",
-                        "received_on": today().isoformat(),
+                        "received_on": TODAY.isoformat(),
                         "external_ref": "SAME-REF",
                     },
                 )

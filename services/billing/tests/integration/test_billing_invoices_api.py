@@ -9,10 +9,10 @@ from uuid import uuid4
 
 import pytest
 from billing_calls import AGENT, balance, create_invoice, pay, problem_fields, two_lines
-from billing_harness import Billing
+from billing_harness import TODAY, Billing
 
-from coulisse.billing.domain.calendar import today
 from coulisse.platform import testing
+from coulisse.platform.clock import today
 
 pytestmark = pytest.mark.integration
 
@@ -22,11 +22,12 @@ async def test_an_invoice_is_issued_with_exact_totals_and_the_customers_terms(
 ) -> None:
     customer_id = await billing.register_customer(payment_terms_days=45)
     invoice = await create_invoice(billing.client, customer_id)
-    assert re.fullmatch(rf"F{today().year}-\d{{6}}", invoice["number"])
+    day = today(billing.clock)
+    assert re.fullmatch(rf"F{day.year}-\d{{6}}", invoice["number"])
     assert invoice["id"] == invoice["invoice_id"]
     assert invoice["status"] == "issued" and invoice["kind"] == "standard"
-    assert invoice["issue_date"] == today().isoformat()
-    assert invoice["due_date"] == (today() + timedelta(days=45)).isoformat()
+    assert invoice["issue_date"] == day.isoformat()
+    assert invoice["due_date"] == (day + timedelta(days=45)).isoformat()
     assert [(line["net"], line["vat"]) for line in invoice["lines"]] == [
         ("240.00", "48.00"),
         ("30.45", "1.67"),
@@ -62,7 +63,7 @@ async def test_a_draft_gets_its_number_when_issued_and_never_again(billing: Bill
     issued = await billing.client.post(f"/v1/invoices/{draft['id']}/issue", headers=AGENT)
     assert issued.status_code == 200, issued.text
     assert issued.json()["status"] == "issued" and issued.json()["number"]
-    assert issued.json()["due_date"] == (today() + timedelta(days=30)).isoformat()
+    assert issued.json()["due_date"] == (today(billing.clock) + timedelta(days=30)).isoformat()
     again = await billing.client.post(f"/v1/invoices/{draft['id']}/issue", headers=AGENT)
     assert again.status_code == 409
     read = await billing.client.get(f"/v1/invoices/{draft['id']}", headers=AGENT)
@@ -98,10 +99,11 @@ BAD_INVOICES: list[tuple[str, dict[str, Any], str]] = [
     ("unknown field", {"discount": "10"}, "body.discount"),
     ("date as a number", {"issue_date": 20261101}, "body.issue_date"),
     ("impossible date", {"issue_date": "2026-02-30"}, "body.issue_date"),
-    ("future issue date", {"issue_date": (today() + timedelta(days=2)).isoformat()}, "issue_date"),
+    # Billing's clock stands at TODAY (billing_harness.CLOCK_START).
+    ("future issue date", {"issue_date": (TODAY + timedelta(days=2)).isoformat()}, "issue_date"),
     (
         "due before issue",
-        {"issue_date": today().isoformat(), "due_date": (today() - timedelta(days=1)).isoformat()},
+        {"issue_date": TODAY.isoformat(), "due_date": (TODAY - timedelta(days=1)).isoformat()},
         "due_date",
     ),
     ("other currency", {"currency": "USD"}, "currency"),
@@ -194,7 +196,7 @@ async def test_credit_notes_by_lines_then_in_full(billing: Billing) -> None:
     )
     assert partial.status_code == 201, partial.text
     note = partial.json()
-    assert re.fullmatch(rf"A{today().year}-\d{{6}}", note["number"])
+    assert re.fullmatch(rf"A{today(billing.clock).year}-\d{{6}}", note["number"])
     assert (note["invoice_number"], note["total_net"], note["total_vat"], note["total_gross"]) == (
         invoice["number"],
         "10.15",
@@ -269,7 +271,11 @@ async def test_crediting_a_paid_invoice_gives_the_customer_credit(billing: Billi
 
 async def test_lists_page_and_filter(billing: Billing) -> None:
     customer_id = await billing.register_customer()
-    created = [await create_invoice(billing.client, customer_id) for _ in range(5)]
+    created = []
+    for _ in range(5):
+        # Newest first: a moment passes between two invoices, on billing's standing clock.
+        billing.clock.advance(timedelta(seconds=1))
+        created.append(await create_invoice(billing.client, customer_id))
     await create_invoice(billing.client, customer_id, issue=False)
     seen: list[str] = []
     cursor = None

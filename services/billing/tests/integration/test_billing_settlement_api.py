@@ -10,8 +10,8 @@ import pytest
 from billing_calls import AGENT, balance, create_invoice, pay, problem_fields, two_lines
 from billing_harness import Billing
 
-from coulisse.billing.domain.calendar import today
 from coulisse.contracts.customer import CustomerErased, CustomerUpdated
+from coulisse.platform.clock import today
 
 pytestmark = pytest.mark.integration
 
@@ -34,6 +34,8 @@ async def test_oldest_due_first_partial_then_overpaid(billing: Billing) -> None:
         (second["id"], "240.24", "partially_paid")
     ]
 
+    # Listed newest first: a moment passes between the two payments, on billing's standing clock.
+    billing.clock.advance(timedelta(seconds=1))
     over = await pay(billing.client, customer_id, "300.00", "VIR-002", method="card")
     assert over.status_code == 201
     assert over.json()["unallocated"] == "59.76"
@@ -228,7 +230,7 @@ async def test_customers_are_learned_in_any_order_and_erasure_stops_invoicing(
     await billing.register_customer(customer_id=customer_id, account_number="C900001")
     invoice = await create_invoice(billing.client, customer_id)
     # The update's terms, not the registration's.
-    assert invoice["due_date"] == (today() + timedelta(days=10)).isoformat()
+    assert invoice["due_date"] == (today(billing.clock) + timedelta(days=10)).isoformat()
     assert invoice["account_number"] == "C900001"
 
     await billing.deliver(CustomerErased(customer_id=customer_id, account_number="C900001"))

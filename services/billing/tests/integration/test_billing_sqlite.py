@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 from billing_calls import AGENT, balance, create_invoice, pay, two_lines
-from billing_harness import Billing, billing_settings
-
-from coulisse.billing.bootstrap import definition
-from coulisse.billing.entrypoints.consumers import consumers
-from coulisse.platform import testing
-from coulisse.platform.migrations import upgrade
-from coulisse.platform.service import create_app
+from billing_harness import running_billing
 
 pytestmark = pytest.mark.integration
 
 
 async def test_billing_runs_on_sqlite(tmp_path: Path) -> None:
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'billing.sqlite'}"
-    await asyncio.to_thread(upgrade, definition.alembic_ini, database_url)
-    app = create_app(definition, billing_settings(database_url, "127.0.0.1:1", "api"))
-    async with testing.InProcessService(app) as client:
-        billing = Billing(client, database_url, app.state.runtime, consumers(app.state.runtime)[0])
+    async with running_billing(database_url) as billing:
+        client = billing.client
         customer_id = await billing.register_customer()
         first = await create_invoice(client, customer_id)
         second = await create_invoice(client, customer_id, lines=[two_lines()[1]])

@@ -10,9 +10,11 @@ import jwt
 import pytest
 from fastapi.routing import APIRoute
 
+from coulisse.customer.adapters.uow import CustomerUnitOfWork
 from coulisse.customer.bootstrap import definition
+from coulisse.customer.config import CustomerSettings
 from coulisse.platform import testing
-from coulisse.platform.clock import default_clock, timestamp
+from coulisse.platform.clock import timestamp
 
 pytestmark = pytest.mark.integration
 
@@ -35,8 +37,8 @@ def v1_routes() -> list[tuple[str, str, str]]:
     return routes
 
 
-def bad_tokens() -> dict[str, dict[str, str]]:
-    now = timestamp(default_clock())
+def bad_tokens(now: int) -> dict[str, dict[str, str]]:
+    """Tokens the service must refuse when its clock says `now` (epoch seconds)."""
     claims: dict[str, Any] = {
         "sub": "x",
         "scope": "customers:read customers:write",
@@ -60,12 +62,15 @@ def bad_tokens() -> dict[str, dict[str, str]]:
 
 
 async def test_every_route_refuses_bad_tokens_and_wrong_scopes(
-    customer_api: httpx.AsyncClient,
+    customer_service: testing.ServiceInProcess[CustomerSettings, CustomerUnitOfWork],
 ) -> None:
+    customer_api = customer_service.client
+    # Expired by the service's clock, whatever the machine's date.
+    refused = bad_tokens(timestamp(customer_service.clock))
     wrong_scope = testing.auth_headers(["billing:read"])
     read_only = testing.auth_headers(["customers:read"])
     for method, path, scope in v1_routes():
-        for name, headers in bad_tokens().items():
+        for name, headers in refused.items():
             response = await customer_api.request(method, path, headers=headers, json={})
             assert response.status_code == 401, (method, path, name, response.text)
             assert response.headers["content-type"].startswith("application/problem+json")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import signal
 import socket
 import subprocess
@@ -116,12 +115,12 @@ async def test_relay_killed_before_and_after_publish_loses_nothing(
     relay = testing.start_service(
         MODULE, dict(env, COULISSE_ROLES="relay"), tmp_path / "relay3.log"
     )
+
+    async def all_marked() -> bool:
+        return all(row.published_at is not None for row in await outbox_rows(database_url))
+
     try:
-        for _ in range(100):
-            if all(row.published_at is not None for row in await outbox_rows(database_url)):
-                break
-            await asyncio.sleep(0.2)
-        assert all(row.published_at is not None for row in await outbox_rows(database_url))
+        await testing.eventually(all_marked, what="every outbox row marked published", timeout=20)
     finally:
         testing.stop(relay)
     seen = await testing.read_topic(

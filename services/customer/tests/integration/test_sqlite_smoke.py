@@ -2,34 +2,32 @@
 
 from __future__ import annotations
 
-import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from coulisse.contracts.topics import CUSTOMER_EVENTS
 from coulisse.customer.bootstrap import definition
-from coulisse.customer.config import CustomerSettings
 from coulisse.platform import testing
-from coulisse.platform.migrations import upgrade
-from coulisse.platform.service import create_app
+from coulisse.platform.clock import SettableClock
 
 pytestmark = pytest.mark.integration
+
+CLOCK_START = datetime(2026, 10, 15, 9, tzinfo=UTC)
 
 
 async def test_customer_service_on_sqlite_publishes_its_events(
     tmp_path: Path, kafka_bootstrap: str
 ) -> None:
-    database_url = f"sqlite+aiosqlite:///{tmp_path / 'customer.sqlite'}"
-    await asyncio.to_thread(upgrade, definition.alembic_ini, database_url)
-    settings = CustomerSettings(
-        DATABASE_URL=database_url,
-        KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
-        COULISSE_JWT_SECRET=testing.TEST_SECRET,
-        COULISSE_ROLES="api,relay",
-    )
-    async with testing.InProcessService(create_app(definition, settings)) as client:
-        response = await client.post(
+    async with testing.service_in_process(
+        definition,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'customer.sqlite'}",
+        kafka_bootstrap=kafka_bootstrap,
+        roles="api,relay",
+        clock=SettableClock(CLOCK_START),
+    ) as service:
+        response = await service.client.post(
             "/v1/customers",
             json={
                 "kind": "person",

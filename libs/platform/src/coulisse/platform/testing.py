@@ -1,32 +1,91 @@
-"""Helpers for tests that drive real processes, a real broker and real databases."""
+"""Helpers for tests that drive services in-process or as real processes, on a real broker and
+real databases.
+
+- `service_in_process(definition, database_url=..., clock=...)`: a service's app with its
+  lifespan running, migrated, on the clock the test chose; yields a `ServiceInProcess`.
+- `service_env(..., clock_start=...)`, `migrate`, `start_service`, `wait_ready`, `stop`: the same
+  service as a process, its clock started where the test says (`COULISSE_CLOCK_START`).
+- `token`, `auth_headers`: HS256 tokens the services under test accept.
+- `eventually`: polls until something asynchronous has happened.
+- `read_topic`, `event_json`: Kafka topics read the way an outside tool reads them.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic
 
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from fastapi import FastAPI
 
 from coulisse.platform.auth import mint_token
+from coulisse.platform.clock import START_ENV, Clock, SettableClock, default_clock
+from coulisse.platform.migrations import upgrade
+from coulisse.platform.service import Runtime, S, ServiceDefinition, U, create_app
 from coulisse.platform.settings import ALL_SCOPES
 
 TEST_SECRET = "coulisse-test-secret-0123456789abcdef"
 
+# Tokens are minted on the test process's clock, while the services that check them run on
+# clocks the tests set elsewhere: in-process services at a date of the test's choosing, processes
+# started in another year through COULISSE_CLOCK_START. Only `exp` is checked against the
+# service's clock (not `iat`), so a ten-year life keeps a token valid for every clock a test
+# sets between 2020 and 2035; tests about expiry mint short-lived tokens explicitly.
+TEST_TOKEN_TTL = 10 * 366 * 24 * 3600
 
-def token(scopes: list[str] | None = None, sub: str = "test-agent", ttl: int = 3600) -> str:
-    return mint_token(TEST_SECRET, sub, scopes or list(ALL_SCOPES), ttl)
+# Where in-process services are reached; the ASGI transport never opens a socket.
+IN_PROCESS_URL = "http://service"
+# A broker address nothing answers on, for services whose roles never reach Kafka (api only).
+NO_KAFKA = "127.0.0.1:1"
 
 
-def auth_headers(scopes: list[str] | None = None, sub: str = "test-agent") -> dict[str, str]:
-    return {"Authorization": f"Bearer {token(scopes, sub)}"}
+def token(
+    scopes: list[str] | None = None,
+    sub: str = "test-agent",
+    ttl: int = TEST_TOKEN_TTL,
+    *,
+    clock: Clock | None = None,
+) -> str:
+    """A token signed with `TEST_SECRET`, issued at `clock`'s now (the process's clock)."""
+    return mint_token(
+        TEST_SECRET, sub, scopes or list(ALL_SCOPES), ttl, clock=clock or default_clock()
+    )
+
+
+def auth_headers(
+    scopes: list[str] | None = None,
+    sub: str = "test-agent",
+    *,
+    ttl: int = TEST_TOKEN_TTL,
+    clock: Clock | None = None,
+) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(scopes, sub, ttl, clock=clock)}"}
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool]],
+    *,
+    what: str,
+    timeout: float = 60,
+    interval: float = 0.2,
+) -> None:
+    """Polls `check` until it is true; fails naming `what` when `timeout` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what}: not within {timeout:g} s")
+        await asyncio.sleep(interval)
 
 
 async def read_topic(
@@ -76,7 +135,9 @@ def service_env(
     bootstrap: str,
     port: int,
     extra: Mapping[str, str] | None = None,
+    clock_start: datetime | None = None,
 ) -> dict[str, str]:
+    """A service process's environment; `clock_start` starts its clock at that instant."""
     env = dict(os.environ)
     env.update(
         {
@@ -89,6 +150,8 @@ def service_env(
             "LOG_LEVEL": "WARNING",
         }
     )
+    if clock_start is not None:
+        env[START_ENV] = clock_start.isoformat()
     env.update(extra or {})
     return env
 
@@ -135,21 +198,59 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
             process.wait()
 
 
-class InProcessService:
-    """A service's ASGI app with its lifespan, for API tests through httpx without a socket."""
+@dataclass(frozen=True)
+class ServiceInProcess(Generic[S, U]):
+    """A service's app running in this process, with its lifespan started."""
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self._lifespan: Any = None
+    client: httpx.AsyncClient
+    """Talks to the app through the ASGI transport; headers set on it stay for the test."""
+    app: FastAPI
+    runtime: Runtime[S, U]
+    clock: Clock
+    """The clock of the service's runtime, its units of work and its token checks."""
+    database_url: str
 
-    async def __aenter__(self) -> httpx.AsyncClient:
-        self._lifespan = self.app.router.lifespan_context(self.app)
-        await self._lifespan.__aenter__()
-        self._client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app), base_url="http://service"
+    @property
+    def settings(self) -> S:
+        return self.runtime.settings
+
+    def client_with(self, headers: Mapping[str, str]) -> httpx.AsyncClient:
+        """Another client of the same app, with its own default headers (the caller closes it)."""
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url=IN_PROCESS_URL, headers=headers
         )
-        return self._client
 
-    async def __aexit__(self, *exc: object) -> None:
-        await self._client.aclose()
-        await self._lifespan.__aexit__(None, None, None)
+
+@contextlib.asynccontextmanager
+async def service_in_process(
+    definition: ServiceDefinition[S, U],
+    *,
+    database_url: str,
+    kafka_bootstrap: str = NO_KAFKA,
+    roles: str = "api",
+    clock: Clock | None = None,
+    env: Mapping[str, str] | None = None,
+) -> AsyncIterator[ServiceInProcess[S, U]]:
+    """The service on `database_url` (migrated first), running `roles`, on `clock`.
+
+    `env` adds settings by their variable names (`COULISSE_CONSUMER_GROUP`, …). Without a
+    clock, the service's clock stands still at the test process's current instant.
+    """
+    values: dict[str, Any] = {
+        "DATABASE_URL": database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "COULISSE_JWT_SECRET": TEST_SECRET,
+        "COULISSE_ENV": "test",
+        "COULISSE_ROLES": roles,
+        **(env or {}),
+    }
+    settings = definition.settings_type(**values)
+    await asyncio.to_thread(upgrade, definition.alembic_ini, database_url)
+    service_clock = clock or SettableClock(default_clock().now())
+    app = create_app(definition, settings, clock=service_clock)
+    async with app.router.lifespan_context(app):
+        runtime: Runtime[S, U] = app.state.runtime
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=IN_PROCESS_URL
+        ) as client:
+            yield ServiceInProcess(client, app, runtime, service_clock, database_url)
