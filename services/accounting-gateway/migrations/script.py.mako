@@ -9,6 +9,7 @@ from typing import Sequence, Union
 
 from alembic import op
 import sqlalchemy as sa
+import coulisse.platform.types  # money columns: exact on every database
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

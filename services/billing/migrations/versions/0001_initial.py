@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import coulisse.billing.adapters.types  # money columns: exact on every database
+import coulisse.platform.types  # money columns: exact on every database
 from coulisse.platform.migration_ops import create_platform_tables_v1, drop_platform_tables_v1
 
 # revision identifiers, used by Alembic.
@@ -34,7 +34,7 @@ def upgrade() -> None:
         sa.Column("payment_terms_days", sa.Integer(), nullable=True),
         sa.Column(
             "credit_available",
-            coulisse.billing.adapters.types.MoneyType(precision=18, scale=2),
+            coulisse.platform.types.MoneyType(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -63,43 +63,43 @@ def upgrade() -> None:
         sa.Column("due_date", sa.Date(), nullable=True),
         sa.Column(
             "total_net",
-            coulisse.billing.adapters.types.MoneyType(precision=18, scale=2),
+            coulisse.platform.types.MoneyType(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column(
             "total_vat",
-            coulisse.billing.adapters.types.MoneyType(precision=18, scale=2),
+            coulisse.platform.types.MoneyType(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column(
             "total_gross",
-            coulisse.billing.adapters.types.MoneyType(precision=18, scale=2),
+            coulisse.platform.types.MoneyType(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column(
             "amount_paid",
-            coulisse.billing.adapters.types.MoneyType(precision=18, scale=2),
+            coulisse.platform.types.MoneyType(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column(
             "amount_credited",
-            coulisse.billing.adapters.types.MoneyType(precision=18, scale=2),
+            coulisse.platform.types.MoneyType(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column("credited_by_rate", sa.JSON(), nullable=False),
         sa.Column(
             "credit_applied",
-            coulisse.billing.adapters.types.MoneyType(precision=18, scale=2),
+            coulisse.platform.types.MoneyType(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column(
             "amount_written_off",
-            coulisse.billing.adapters.types.MoneyType(precision=18, scale=2),
+            coulisse.platform.types.MoneyType(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column(
             "amount_due",
-            coulisse.billing.adapters.types.MoneyType(precision=18, scale=2),
+            coulisse.platform.types.MoneyType(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column("written_off_on", sa.Date(), nullable=True),
@@ -126,7 +126,7 @@ def upgrade() -> None:
         sa.Column("account_number", sa.String(length=20), nullable=False),
         sa.Column(
             "amount",
-            coulisse.billing.adapters.types.MoneyType(precision=18, scale=2),
+            coulisse.platform.types.MoneyType(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column("currency", sa.String(length=3), nullable=False),
@@ -135,7 +135,7 @@ def upgrade() -> None:
         sa.Column("external_ref", sa.String(length=100), nullable=False),
         sa.Column(
             "unallocated",
-            coulisse.billing.adapters.types.MoneyType(precision=18, scale=2),
+            coulisse.platform.types.MoneyType(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -155,7 +155,7 @@ def upgrade() -> None:
         sa.Column("account_number", sa.String(length=20), nullable=False),
         sa.Column(
             "amount",
-            coulisse.billing.adapters.types.MoneyType(precision=18, scale=2),
+            coulisse.platform.types.MoneyType(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column("currency", sa.String(length=3), nullable=False),
@@ -181,7 +181,7 @@ def upgrade() -> None:
         sa.Column("invoice_number", sa.String(length=20), nullable=False),
         sa.Column(
             "amount",
-            coulisse.billing.adapters.types.MoneyType(precision=18, scale=2),
+            coulisse.platform.types.MoneyType(precision=18, scale=2),
             nullable=False,
         ),
         sa.ForeignKeyConstraint(
@@ -210,22 +210,22 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(length=1000), nullable=False),
         sa.Column(
             "total_net",
-            coulisse.billing.adapters.types.MoneyType(precision=18, scale=2),
+            coulisse.platform.types.MoneyType(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column(
             "total_vat",
-            coulisse.billing.adapters.types.MoneyType(precision=18, scale=2),
+            coulisse.platform.types.MoneyType(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column(
             "total_gross",
-            coulisse.billing.adapters.types.MoneyType(precision=18, scale=2),
+            coulisse.platform.types.MoneyType(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column(
             "to_customer_credit",
-            coulisse.billing.adapters.types.MoneyType(precision=18, scale=2),
+            coulisse.platform.types.MoneyType(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -252,16 +252,12 @@ def upgrade() -> None:
         sa.Column("quantity", sa.String(length=20), nullable=False),
         sa.Column(
             "unit_price",
-            coulisse.billing.adapters.types.MoneyType(precision=18, scale=2),
+            coulisse.platform.types.MoneyType(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column("vat_rate", sa.String(length=5), nullable=False),
-        sa.Column(
-            "net", coulisse.billing.adapters.types.MoneyType(precision=18, scale=2), nullable=False
-        ),
-        sa.Column(
-            "vat", coulisse.billing.adapters.types.MoneyType(precision=18, scale=2), nullable=False
-        ),
+        sa.Column("net", coulisse.platform.types.MoneyType(precision=18, scale=2), nullable=False),
+        sa.Column("vat", coulisse.platform.types.MoneyType(precision=18, scale=2), nullable=False),
         sa.Column("revenue_account", sa.String(length=10), nullable=True),
         sa.ForeignKeyConstraint(
             ["invoice_id"],
@@ -276,12 +272,12 @@ def upgrade() -> None:
         sa.Column("customer_id", sa.Uuid(), nullable=False),
         sa.Column(
             "amount_gross",
-            coulisse.billing.adapters.types.MoneyType(precision=18, scale=2),
+            coulisse.platform.types.MoneyType(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column(
             "to_customer_credit",
-            coulisse.billing.adapters.types.MoneyType(precision=18, scale=2),
+            coulisse.platform.types.MoneyType(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column("written_off_on", sa.Date(), nullable=False),
@@ -308,16 +304,12 @@ def upgrade() -> None:
         sa.Column("quantity", sa.String(length=20), nullable=False),
         sa.Column(
             "unit_price",
-            coulisse.billing.adapters.types.MoneyType(precision=18, scale=2),
+            coulisse.platform.types.MoneyType(precision=18, scale=2),
             nullable=False,
         ),
         sa.Column("vat_rate", sa.String(length=5), nullable=False),
-        sa.Column(
-            "net", coulisse.billing.adapters.types.MoneyType(precision=18, scale=2), nullable=False
-        ),
-        sa.Column(
-            "vat", coulisse.billing.adapters.types.MoneyType(precision=18, scale=2), nullable=False
-        ),
+        sa.Column("net", coulisse.platform.types.MoneyType(precision=18, scale=2), nullable=False),
+        sa.Column("vat", coulisse.platform.types.MoneyType(precision=18, scale=2), nullable=False),
         sa.Column("revenue_account", sa.String(length=10), nullable=True),
         sa.ForeignKeyConstraint(
             ["credit_note_id"],

@@ -14,10 +14,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from coulisse.platform.tables import BigIntPk, include_platform_tables
+from coulisse.platform.types import MoneyType
 
 metadata = sa.MetaData()
 
-Amount = sa.Numeric(15, 2)
+# NUMERIC(15, 2) on PostgreSQL; integer cents on SQLite (migration 0003).
+Amount = MoneyType()
 
 journal_entries = sa.Table(
     "journal_entries",

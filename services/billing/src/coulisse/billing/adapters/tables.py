@@ -7,14 +7,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from coulisse.platform.tables import include_platform_tables
-
-from .types import MoneyType
+from coulisse.platform.types import MoneyType
 
 metadata = sa.MetaData()
 
 
 def _money(name: str) -> sa.Column[Any]:
-    return sa.Column(name, MoneyType(), nullable=False)
+    # NUMERIC(18, 2) since the first migration: room beyond the contracts' 15 digits for sums.
+    return sa.Column(name, MoneyType(precision=18), nullable=False)
 
 
 # Customers as billing learns them from customer.events; the row also holds the customer's credit,

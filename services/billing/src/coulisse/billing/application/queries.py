@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coulisse.platform.domain import NotFound
 from coulisse.platform.keyset import Key, Keyset
 from coulisse.platform.pagination import PageParams
+from coulisse.platform.types import MoneyType
 
 from ..adapters.repositories import InvoiceRepository, PaymentRepository
 from ..adapters.tables import credit_notes, customers, invoices, payments, refunds, write_offs
-from ..adapters.types import MoneyType
 from ..domain.amounts import ZERO
 from ..domain.balance import Balance
 from ..domain.invoices import OPEN_STATUSES, Invoice
