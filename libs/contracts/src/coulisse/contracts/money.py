@@ -21,6 +21,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 MONEY_PATTERN = r"^-?\d{1,13}(\.\d{1,2})?$"
 _MONEY_RE = re.compile(MONEY_PATTERN)

@@ -10,6 +10,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coulisse.contracts.money import ZERO
 from coulisse.platform.keyset import Key, Keyset, finite_decimal
 from coulisse.platform.pagination import PageParams, cursor_value
 
@@ -19,8 +20,6 @@ from ..adapters.tables import journal_entries, journal_lines, letters, suspense
 from ..domain.journal_entry import JournalEntry
 from ..domain.periods import Period, period_of
 from ..domain.suspense import SuspendedEvent
-
-ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)

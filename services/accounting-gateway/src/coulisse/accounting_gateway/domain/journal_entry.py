@@ -10,13 +10,11 @@ from uuid import UUID, uuid4
 
 from coulisse.contracts.accounting import EntryLine as EntryLinePayload
 from coulisse.contracts.accounting import EntryPosted
+from coulisse.contracts.money import CENT, ZERO
 from coulisse.platform.domain import Aggregate, InvalidInput
 
 from .chart import ChartOfAccounts, Journals
 from .rule_engine import ProposedEntry
-
-ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
 
 
 def fiscal_year_of(day: date) -> int:

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
-ZERO = Decimal("0.00")
+from coulisse.contracts.money import ZERO
 
 
 def letter_code(index: int) -> str:

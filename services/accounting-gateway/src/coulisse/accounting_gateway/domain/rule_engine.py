@@ -18,14 +18,15 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
+from coulisse.contracts.money import MONEY_PATTERN, ZERO
+
 from .posting_rules import EntryTemplate, LineTemplate, RuleBook
 
 RefusalKind = Literal[
     "no_rule", "no_case", "unknown_account", "unknown_journal", "unbalanced", "bad_data"
 ]
-_MONEY = re.compile(r"^-?[0-9]{1,13}(\.[0-9]{1,2})?$")
+_MONEY = re.compile(MONEY_PATTERN, re.ASCII)  # ASCII: \d is [0-9], as on the wire
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
-ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)

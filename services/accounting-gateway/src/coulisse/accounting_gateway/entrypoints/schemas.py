@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
-from coulisse.contracts.money import Money
+from coulisse.contracts.money import ZERO, Money
 from coulisse.platform.api import RequestModel, ResponseModel
 
 from ..application.queries import BalanceRow, Ledger, LedgerLine, Letter
@@ -24,7 +23,6 @@ JournalCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,6}$")]
 # what events bring is kept whole whatever its length.
 Label = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 PieceRef = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-ZERO = Decimal("0.00")
 
 
 class EntryLineCreate(RequestModel):

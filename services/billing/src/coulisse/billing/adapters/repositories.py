@@ -16,11 +16,11 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from coulisse.contracts.money import ZERO
 from coulisse.platform.counters import next_row
 from coulisse.platform.domain import Conflict
 from coulisse.platform.repository import Repository
 
-from ..domain.amounts import ZERO
 from ..domain.credit_notes import CreditNote
 from ..domain.customers import BillingCustomer
 from ..domain.invoices import OPEN_STATUSES, Invoice

@@ -10,6 +10,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from coulisse.contracts.money import ZERO
 from coulisse.platform.domain import NotFound
 from coulisse.platform.keyset import Key, Keyset
 from coulisse.platform.pagination import PageParams
@@ -17,7 +18,6 @@ from coulisse.platform.types import MoneyType
 
 from ..adapters.repositories import InvoiceRepository, PaymentRepository
 from ..adapters.tables import credit_notes, customers, invoices, payments, refunds, write_offs
-from ..domain.amounts import ZERO
 from ..domain.balance import Balance
 from ..domain.invoices import OPEN_STATUSES, Invoice
 from ..domain.payments import Payment

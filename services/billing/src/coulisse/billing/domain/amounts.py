@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
 from coulisse.contracts.billing import DocumentLine, VatSubtotal
-from coulisse.contracts.money import round_money
+from coulisse.contracts.money import CENT, ZERO, round_money
 from coulisse.platform.domain import InvalidInput
 
-ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
 VAT_RATES: tuple[Decimal, ...] = (
     Decimal("20.0"),
@@ -85,7 +84,7 @@ class Line:
             )
         if quantity <= 0:
             raise InvalidInput("the quantity must be greater than 0", field=f"{field}.quantity")
-        if unit_price < 0 or unit_price != unit_price.quantize(Decimal("0.01")):
+        if unit_price < 0 or unit_price != unit_price.quantize(CENT):
             raise InvalidInput(
                 "the unit price must be 0 or more, with at most two decimals",
                 field=f"{field}.unit_price",
@@ -109,7 +108,7 @@ class Line:
         return cls(
             description=description,
             quantity=canonical_quantity(quantity),
-            unit_price=unit_price.quantize(Decimal("0.01")),
+            unit_price=unit_price.quantize(CENT),
             vat_rate=rate,
             net=net,
             vat=vat,

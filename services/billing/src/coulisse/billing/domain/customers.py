@@ -13,9 +13,8 @@ from decimal import Decimal
 from typing import Any, Literal
 from uuid import UUID
 
+from coulisse.contracts.money import ZERO
 from coulisse.platform.domain import Conflict, InvalidInput
-
-from .amounts import ZERO
 
 CustomerStatus = Literal["pending", "active", "erased"]
 """`pending`: only an update was seen so far; billing cannot bill them before the registration."""

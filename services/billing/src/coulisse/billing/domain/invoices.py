@@ -11,9 +11,10 @@ from typing import Literal
 from uuid import UUID, uuid4
 
 from coulisse.contracts.billing import InvoiceIssued, InvoiceKind
+from coulisse.contracts.money import ZERO
 from coulisse.platform.domain import Aggregate, Conflict, InvalidInput
 
-from .amounts import ZERO, Line, RateAmounts, Totals, check_amount
+from .amounts import Line, RateAmounts, Totals, check_amount
 
 InvoiceStatus = Literal["draft", "issued", "partially_paid", "paid", "credited", "written_off"]
 INVOICE_STATUSES: tuple[InvoiceStatus, ...] = (

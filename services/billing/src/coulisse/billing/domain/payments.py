@@ -10,9 +10,10 @@ from decimal import Decimal
 from uuid import UUID, uuid4
 
 from coulisse.contracts.billing import Allocation, PaymentMethod, PaymentReceived
+from coulisse.contracts.money import ZERO
 from coulisse.platform.domain import Aggregate, Conflict, InvalidInput
 
-from .amounts import ZERO, check_amount
+from .amounts import check_amount
 from .customers import BillingCustomer
 from .invoices import Invoice
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 from coulisse.contracts.money import CENT
 from coulisse.platform.domain import InvalidInput
 
-ZERO = Decimal("0.00")
 MAX_AMOUNT = Decimal("1e13")
 """The wire's Money carries amounts below 10^13."""
 

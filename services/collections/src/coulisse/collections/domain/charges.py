@@ -18,10 +18,9 @@ from decimal import Decimal, localcontext
 from itertools import pairwise
 
 from coulisse.contracts.customer import CustomerKind
-from coulisse.contracts.money import round_money
+from coulisse.contracts.money import ZERO, round_money
 from coulisse.platform.domain import Conflict, InvalidInput
 
-from .amounts import ZERO
 from .calendar import ONE_DAY, DayRange, half_year_end
 
 RECOVERY_INDEMNITY = Decimal("40.00")

@@ -11,9 +11,9 @@ from uuid import UUID
 
 from coulisse.contracts.collections import ReceivableClassifiedDoubtful
 from coulisse.contracts.customer import CustomerKind
+from coulisse.contracts.money import ZERO
 from coulisse.platform.domain import Aggregate, Conflict, InvalidInput
 
-from .amounts import ZERO
 from .policy import DunningExclusion, DunningPolicy
 from .receivables import Receivable
 

@@ -20,9 +20,9 @@ from uuid import UUID, uuid4
 
 from coulisse.contracts.collections import DunningChannel, DunningNoticeSent, FeeAssessed, FeeKind
 from coulisse.contracts.collections import DunningLevel as LevelNumber
+from coulisse.contracts.money import ZERO
 from coulisse.platform.domain import Aggregate, Conflict, InvalidInput
 
-from .amounts import ZERO
 from .charges import (
     RECOVERY_INDEMNITY,
     InterestRateTable,

@@ -14,9 +14,10 @@ from uuid import UUID, uuid4
 
 from coulisse.contracts.collections import Installment as InstallmentPayload
 from coulisse.contracts.collections import PaymentPlanAgreed, PaymentPlanBreached
+from coulisse.contracts.money import ZERO
 from coulisse.platform.domain import Aggregate, Conflict, InvalidInput
 
-from .amounts import ZERO, check_amount
+from .amounts import check_amount
 from .calendar import DEFAULT_GRACE_DAYS
 from .promises import check_grace
 from .receivables import Receivable

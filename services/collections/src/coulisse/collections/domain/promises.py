@@ -11,9 +11,10 @@ from typing import Literal
 from uuid import UUID, uuid4
 
 from coulisse.contracts.collections import PromiseRecorded
+from coulisse.contracts.money import ZERO
 from coulisse.platform.domain import Aggregate, InvalidInput
 
-from .amounts import ZERO, check_amount
+from .amounts import check_amount
 from .calendar import DEFAULT_GRACE_DAYS, MAX_GRACE_DAYS
 
 PromiseStatus = Literal["pending", "kept", "broken"]

@@ -24,9 +24,10 @@ from coulisse.contracts.billing import (
     RefundIssued,
 )
 from coulisse.contracts.collections import ReceivableWrittenOff
+from coulisse.contracts.money import ZERO
 from coulisse.platform.domain import Conflict
 
-from .amounts import ZERO, check_amount
+from .amounts import check_amount
 from .calendar import ONE_DAY, DayRange
 
 
