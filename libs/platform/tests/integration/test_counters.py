@@ -14,15 +14,22 @@ from coulisse.platform.db import create_engine, session_factory
 pytestmark = pytest.mark.integration
 
 metadata = sa.MetaData()
-counters = sa.Table(
-    "counters",
+# Series per journal and year, as the gateway numbers its entries.
+numbers = sa.Table(
+    "numbers",
     metadata,
-    sa.Column("name", sa.String(50), primary_key=True),
+    sa.Column("journal", sa.String(6), primary_key=True),
+    sa.Column("year", sa.Integer(), primary_key=True),
     sa.Column("value", sa.BigInteger(), nullable=False),
 )
 taken = sa.Table(
-    "taken", metadata, sa.Column("name", sa.String(50)), sa.Column("number", sa.Integer())
+    "taken",
+    metadata,
+    sa.Column("journal", sa.String(6)),
+    sa.Column("year", sa.Integer()),
+    sa.Column("number", sa.Integer()),
 )
+SERIES = [("VT", 2026), ("BQ", 2026)]
 
 
 async def test_concurrent_callers_get_every_number_once_and_rollbacks_leave_no_gap(
@@ -37,10 +44,11 @@ async def test_concurrent_callers_get_every_number_once_and_rollbacks_leave_no_g
         async def take(index: int) -> None:
             async with sessions() as session:
                 # Several series at once, in an order that differs between callers.
-                names = ["b", "a"] if index % 2 else ["a", "b"]
-                numbers = await advance(session, counters, {name: 1 for name in names})
+                order = SERIES[::-1] if index % 2 else SERIES
+                last = await advance(session, numbers, {series: 1 for series in order})
                 await session.execute(
-                    sa.insert(taken), [{"name": n, "number": v} for n, v in numbers.items()]
+                    sa.insert(taken),
+                    [{"journal": j, "year": y, "number": v} for (j, y), v in last.items()],
                 )
                 await asyncio.sleep(0.01)  # hold the lock while others queue
                 if index % 5 == 0:
@@ -51,10 +59,10 @@ async def test_concurrent_callers_get_every_number_once_and_rollbacks_leave_no_g
         # Every series is new: the first inserts race each other too.
         await asyncio.gather(*(take(i) for i in range(40)))
         async with sessions() as session:
-            rows = (await session.execute(sa.select(taken.c.name, taken.c.number))).all()
-            for name in ("a", "b"):
-                numbers = sorted(number for n, number in rows if n == name)
-                assert numbers == list(range(1, 33))
-                assert await next_value(session, counters, name) == 33
+            rows = (await session.execute(sa.select(taken))).all()
+            for journal, year in SERIES:
+                got = sorted(r.number for r in rows if (r.journal, r.year) == (journal, year))
+                assert got == list(range(1, 33))
+                assert await next_value(session, numbers, (journal, year)) == 33
     finally:
         await engine.dispose()

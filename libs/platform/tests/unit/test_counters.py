@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from coulisse.platform.counters import advance, next_row, next_value
-from coulisse.platform.db import create_engine, session_factory
+from coulisse.platform.db import session_factory
 
 metadata = sa.MetaData()
 counters = sa.Table(
@@ -31,24 +28,15 @@ series = sa.Table(
 )
 
 
-@pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'counters.sqlite'}")
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    yield engine
-    await engine.dispose()
-
-
-async def test_a_series_starts_at_one_and_counts_up(engine: AsyncEngine) -> None:
-    sessions = session_factory(engine)
+async def test_a_series_starts_at_one_and_counts_up(sqlite_engine: AsyncEngine) -> None:
+    sessions = session_factory(sqlite_engine)
     async with sessions.begin() as session:
         assert [await next_value(session, counters, "account") for _ in range(3)] == [1, 2, 3]
         assert await next_value(session, counters, "other") == 1
 
 
-async def test_several_series_advance_in_one_statement(engine: AsyncEngine) -> None:
-    sessions = session_factory(engine)
+async def test_several_series_advance_in_one_statement(sqlite_engine: AsyncEngine) -> None:
+    sessions = session_factory(sqlite_engine)
     async with sessions.begin() as session:
         assert await advance(session, counters, {"VT-2026": 3, "AC-2026": 1}) == {
             "VT-2026": 3,
@@ -58,8 +46,8 @@ async def test_several_series_advance_in_one_statement(engine: AsyncEngine) -> N
         assert await advance(session, counters, {}) == {}
 
 
-async def test_a_rollback_gives_its_numbers_back(engine: AsyncEngine) -> None:
-    sessions = session_factory(engine)
+async def test_a_rollback_gives_its_numbers_back(sqlite_engine: AsyncEngine) -> None:
+    sessions = session_factory(sqlite_engine)
     async with sessions.begin() as session:
         assert await next_value(session, counters, "account") == 1
     async with sessions() as session:
@@ -69,8 +57,8 @@ async def test_a_rollback_gives_its_numbers_back(engine: AsyncEngine) -> None:
         assert await next_value(session, counters, "account") == 2
 
 
-async def test_a_composite_key_returns_the_whole_counter_row(engine: AsyncEngine) -> None:
-    sessions = session_factory(engine)
+async def test_a_composite_key_returns_the_whole_counter_row(sqlite_engine: AsyncEngine) -> None:
+    sessions = session_factory(sqlite_engine)
     async with sessions.begin() as session:
         first = await next_row(session, series, ("F", 2026))
         assert (first.value, first.last_date) == (1, None)

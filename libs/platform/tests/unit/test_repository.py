@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -12,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from coulisse.platform.db import create_engine, session_factory
+from coulisse.platform.db import session_factory
 from coulisse.platform.domain import Aggregate, Conflict
 from coulisse.platform.repository import Repository
 
@@ -49,15 +47,6 @@ class Notes(Repository):
         await self.save_versioned(notes, note, values, **what)
 
 
-@pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'notes.sqlite'}")
-    async with engine.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    yield engine
-    await engine.dispose()
-
-
 async def _new_note(engine: AsyncEngine) -> UUID:
     note_id = uuid4()
     async with engine.begin() as conn:
@@ -70,10 +59,10 @@ def _notes(session: AsyncSession) -> Notes:
 
 
 async def test_changed_several_times_then_saved_twice_in_one_transaction(
-    engine: AsyncEngine,
+    sqlite_engine: AsyncEngine,
 ) -> None:
-    note_id = await _new_note(engine)
-    async with session_factory(engine).begin() as session:
+    note_id = await _new_note(sqlite_engine)
+    async with session_factory(sqlite_engine).begin() as session:
         repository = _notes(session)
         note = await repository.get(note_id)
         note.write("b")
@@ -81,13 +70,13 @@ async def test_changed_several_times_then_saved_twice_in_one_transaction(
         await repository.save(note)
         note.write("d")
         await repository.save(note)
-    async with session_factory(engine)() as session:
+    async with session_factory(sqlite_engine)() as session:
         assert (await _notes(session).get(note_id)).version == 4
 
 
-async def test_a_row_changed_since_it_was_read_is_a_conflict(engine: AsyncEngine) -> None:
-    note_id = await _new_note(engine)
-    sessions = session_factory(engine)
+async def test_a_row_changed_since_it_was_read_is_a_conflict(sqlite_engine: AsyncEngine) -> None:
+    note_id = await _new_note(sqlite_engine)
+    sessions = session_factory(sqlite_engine)
     async with sessions() as first_session, sessions() as second_session:
         first, second = _notes(first_session), _notes(second_session)
         mine, theirs = await first.get(note_id), await second.get(note_id)
@@ -104,9 +93,9 @@ async def test_a_row_changed_since_it_was_read_is_a_conflict(engine: AsyncEngine
 
 
 async def test_only_what_was_read_through_the_repository_can_be_saved(
-    engine: AsyncEngine,
+    sqlite_engine: AsyncEngine,
 ) -> None:
-    async with session_factory(engine)() as session:
+    async with session_factory(sqlite_engine)() as session:
         with pytest.raises(LookupError):
             await _notes(session).save(Note(uuid4(), "never read"))
         with pytest.raises(TypeError):
