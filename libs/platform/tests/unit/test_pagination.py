@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from fastapi import Depends, FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from coulisse.platform.api import PageQuery, page_params
 from coulisse.platform.errors import install_problem_handlers
 from coulisse.platform.keyset import Key, Keyset
 from coulisse.platform.pagination import (
@@ -20,11 +21,9 @@ from coulisse.platform.pagination import (
     InvalidCursor,
     Page,
     PageParams,
-    PageQuery,
     cursor_value,
     decode_cursor,
     encode_cursor,
-    page_params,
 )
 
 

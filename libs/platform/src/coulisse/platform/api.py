@@ -1,6 +1,7 @@
-"""Shared pieces of every HTTP API: strict request models, search patterns, dependencies.
+"""Shared pieces of every HTTP API: strict request models and dependencies.
 
-Pages and cursors of list routes: `coulisse.platform.pagination`.
+Pages and cursors of list routes: `coulisse.platform.pagination` (no HTTP in it, so the
+application layer uses it too); their query parameters: `PageQuery` here.
 """
 
 from __future__ import annotations
@@ -8,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
 
 from coulisse.platform.clock import Clock
 from coulisse.platform.commands import CommandRunner
+from coulisse.platform.pagination import DEFAULT_LIMIT, MAX_CURSOR_LENGTH, MAX_LIMIT, PageParams
 from coulisse.platform.settings import ServiceSettings
 from coulisse.platform.uow import UnitOfWork
 
@@ -25,12 +27,6 @@ class RequestModel(BaseModel):
 
 class ResponseModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
-
-
-def contains_pattern(text: str) -> str:
-    """A LIKE pattern matching `text` anywhere, its own wildcards escaped (escape char: backslash)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 # Typed dependencies: each service binds them to its own classes in `entrypoints/deps.py`
@@ -62,3 +58,21 @@ CommandsDep = Annotated[CommandRunner[U], Depends(_commands)]
 UowFactoryDep = Annotated[Callable[[], U], Depends(_uow_factory)]
 SettingsDep = Annotated[S, Depends(_settings)]
 ClockDep = Annotated[Clock, Depends(_clock)]
+
+
+def page_params(default_limit: int = DEFAULT_LIMIT) -> Callable[..., PageParams]:
+    """The `limit` and `cursor` query parameters of a list route, as one dependency."""
+
+    def dependency(
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = default_limit,
+        cursor: Annotated[
+            str | None,
+            Query(max_length=MAX_CURSOR_LENGTH, description="`next_cursor` of the previous page"),
+        ] = None,
+    ) -> PageParams:
+        return PageParams(limit, cursor)
+
+    return dependency
+
+
+PageQuery = Annotated[PageParams, Depends(page_params())]

@@ -11,9 +11,8 @@ import base64
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from coulisse.platform.domain import InvalidInput
@@ -69,21 +68,3 @@ class PageParams:
 
     limit: int = DEFAULT_LIMIT
     cursor: str | None = None
-
-
-def page_params(default_limit: int = DEFAULT_LIMIT) -> Callable[..., PageParams]:
-    """The `limit` and `cursor` query parameters of a list route, as one dependency."""
-
-    def dependency(
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")] = default_limit,
-        cursor: Annotated[
-            str | None,
-            Query(max_length=MAX_CURSOR_LENGTH, description="`next_cursor` of the previous page"),
-        ] = None,
-    ) -> PageParams:
-        return PageParams(limit, cursor)
-
-    return dependency
-
-
-PageQuery = Annotated[PageParams, Depends(page_params())]

@@ -8,8 +8,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from coulisse.platform.api import page_params
 from coulisse.platform.clock import today
-from coulisse.platform.pagination import MAX_LIMIT, PageParams, page_params
+from coulisse.platform.pagination import MAX_LIMIT, PageParams
 
 from ..application import queries
 from .deps import ClockDep, ReadScope, UowFactoryDep

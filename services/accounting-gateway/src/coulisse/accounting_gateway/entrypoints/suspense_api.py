@@ -8,8 +8,9 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from sqlalchemy.exc import IntegrityError
 
+from coulisse.platform.api import PageQuery
 from coulisse.platform.domain import Conflict, NotFound
-from coulisse.platform.pagination import Page, PageQuery
+from coulisse.platform.pagination import Page
 
 from ..application import handlers, queries
 from ..application.commands import RetrySuspended

@@ -8,9 +8,10 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import Response
 
+from coulisse.platform.api import PageQuery
 from coulisse.platform.commands import IdempotencyKeyDep
 from coulisse.platform.domain import NotFound
-from coulisse.platform.pagination import Page, PageQuery
+from coulisse.platform.pagination import Page
 
 from ..application import invoicing, queries
 from ..application.commands import CreateInvoice, IssueCreditNote, IssueInvoice

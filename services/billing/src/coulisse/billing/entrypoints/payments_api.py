@@ -7,9 +7,10 @@ from uuid import UUID
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from coulisse.platform.api import PageQuery
 from coulisse.platform.commands import IdempotencyKeyDep
 from coulisse.platform.domain import NotFound
-from coulisse.platform.pagination import Page, PageQuery
+from coulisse.platform.pagination import Page
 
 from ..application import queries, settling
 from ..application.commands import ReceivePayment

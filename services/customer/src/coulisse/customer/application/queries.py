@@ -8,9 +8,9 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from coulisse.platform.api import contains_pattern
 from coulisse.platform.keyset import Key, Keyset
 from coulisse.platform.pagination import PageParams
+from coulisse.platform.sql import contains_pattern
 
 from ..adapters.repositories import CustomerRepository, RequestRepository
 from ..adapters.tables import customer_requests, customers

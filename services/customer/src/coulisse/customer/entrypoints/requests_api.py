@@ -6,8 +6,9 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
+from coulisse.platform.api import PageQuery
 from coulisse.platform.domain import NotFound
-from coulisse.platform.pagination import Page, PageQuery
+from coulisse.platform.pagination import Page
 
 from ..application import handlers, queries
 from ..application.commands import ChangeRequestStatus
