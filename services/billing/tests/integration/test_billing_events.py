@@ -11,9 +11,11 @@ from uuid import UUID, uuid4
 
 import jsonschema
 import pytest
+import sqlalchemy as sa
 from billing_calls import AGENT, balance, create_invoice, pay
 from billing_harness import Billing
 
+from coulisse.billing.adapters import tables
 from coulisse.contracts.collections import FeeAssessed, ReceivableWrittenOff
 from coulisse.contracts.topics import BILLING_EVENTS
 from coulisse.platform import testing
@@ -153,11 +155,19 @@ async def test_a_write_off_ends_what_is_due(billing: Billing) -> None:
         amount_vat=Decimal("50.00"),
         amount_gross=Decimal("300.00"),
         written_off_on=date(2026, 11, 20),
-        reason="Liquidation judiciaire",
+        # Longer than the column was once: kept whole, never cut.
+        reason="Liquidation judiciaire, jugement du tribunal de commerce. " * 30,
         was_doubtful=True,
     )
     await billing.deliver(write_off)
     await billing.deliver(write_off)  # another delivery of the same fact: applied once
+    async with billing.runtime.engine.connect() as conn:
+        stored = await conn.scalar(
+            sa.select(tables.write_offs.c.reason).where(
+                tables.write_offs.c.id == write_off.write_off_id
+            )
+        )
+    assert stored == write_off.reason
     after = (await billing.client.get(f"/v1/invoices/{invoice['id']}", headers=AGENT)).json()
     assert (after["status"], after["amount_due"], after["amount_written_off"]) == (
         "written_off",

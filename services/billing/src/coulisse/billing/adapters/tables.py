@@ -178,7 +178,8 @@ write_offs = sa.Table(
     _money("amount_gross"),
     _money("to_customer_credit"),
     sa.Column("written_off_on", sa.Date(), nullable=False),
-    sa.Column("reason", sa.String(1000), nullable=False),
+    # Collections' words, kept as they came: the event bounds no length.
+    sa.Column("reason", sa.Text(), nullable=False),
     sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_write_offs_customer", "customer_id"),
 )

@@ -124,7 +124,7 @@ async def record_write_off(command: RecordWriteOff, uow: BillingUnitOfWork) -> N
             "amount_gross": command.amount_gross,
             "to_customer_credit": to_customer_credit,
             "written_off_on": command.written_off_on,
-            "reason": command.reason[:1000],
+            "reason": command.reason,
             "recorded_at": uow.clock.now(),
         }
     )
