@@ -39,9 +39,10 @@ TEST_SECRET = "coulisse-test-secret-0123456789abcdef"
 
 # Tokens are minted on the test process's clock, while the services that check them run on
 # clocks the tests set elsewhere: in-process services at a date of the test's choosing, processes
-# started in another year through COULISSE_CLOCK_START. Only `exp` is checked against the
-# service's clock (not `iat`), so a ten-year life keeps a token valid for every clock a test
-# sets between 2020 and 2035; tests about expiry mint short-lived tokens explicitly.
+# started in another year through COULISSE_CLOCK_START. Services check `exp` against their clock
+# but not `iat`, so a token minted today with a ten-year life is accepted by a service set at any
+# earlier date and up to ten years later (2020 to 2035 from 2026); tests about expiry mint
+# short-lived tokens explicitly.
 TEST_TOKEN_TTL = 10 * 366 * 24 * 3600
 
 # Where in-process services are reached; the ASGI transport never opens a socket.
