@@ -13,11 +13,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import gateway_samples as samples
 import pytest
 from gateway_harness import SIREN, Gateway, running_gateway
 from gateway_scenario import CUSTOMERS, scenario
 
-from coulisse.accounting_gateway import samples
 from coulisse.accounting_gateway.domain.fec import FEC_COLUMNS
 
 pytestmark = pytest.mark.integration

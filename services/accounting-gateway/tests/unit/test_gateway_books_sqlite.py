@@ -20,7 +20,7 @@ from coulisse.accounting_gateway.adapters.tables import (
     letters,
     suspense,
 )
-from coulisse.accounting_gateway.application.posting import SourceEvent, post_event
+from coulisse.accounting_gateway.application.reactions import SourceEvent, post_event
 from coulisse.accounting_gateway.bootstrap import GatewayUnitOfWorkFactory, definition
 from coulisse.contracts.base import CloudEvent, EventPayload
 from coulisse.platform.clock import SettableClock

@@ -13,7 +13,7 @@ from .adapters.rules_file import RuleBookSource
 from .adapters.uow import GatewayUnitOfWork
 from .config import GatewaySettings
 from .entrypoints import (
-    consumer,
+    consumers,
     exports_api,
     journal_api,
     mappings_api,
@@ -74,7 +74,7 @@ definition = ServiceDefinition[GatewaySettings, GatewayUnitOfWork](
     ],
     unit_of_work=unit_of_work,
     alembic_ini=SERVICE_ROOT / "alembic.ini",
-    consumers=consumer.build_consumers,
+    consumers=consumers.consumers,
     openapi_tags=[
         {"name": "journal entries", "description": "Posted entries, manual entries, reversals."},
         {"name": "reports", "description": "Trial balance, general ledger and sub-ledgers."},

@@ -18,10 +18,11 @@ import sqlalchemy as sa
 from coulisse.contracts.base import EventPayload
 from coulisse.platform.clock import Clock, default_clock
 from coulisse.platform.counters import advance
-from coulisse.platform.repository import Repository, aware
+from coulisse.platform.repository import Repository
 
-from ..domain.journal_entry import EntryLine, JournalEntry
+from ..domain.journal_entry import JournalEntry
 from ..domain.lettering import OpenItem, letter_code, settled_groups
+from .rows import entry_from_row
 from .sql import insert_rows
 from .tables import counters, journal_entries, journal_lines, letters, line_matches, suspense
 
@@ -281,36 +282,3 @@ class Books(Repository):
         ):
             keys.setdefault(line_id, []).append(key)
         return [entry_from_row(h, lines.get(h["id"], []), keys) for h in heads]
-
-
-def entry_from_row(head: Any, lines: Sequence[Any], keys: dict[UUID, list[str]]) -> JournalEntry:
-    return JournalEntry(
-        id=head["id"],
-        journal_code=head["journal_code"],
-        entry_date=head["entry_date"],
-        piece_ref=head["piece_ref"],
-        piece_date=head["piece_date"],
-        label=head["label"],
-        lines=tuple(
-            EntryLine(
-                id=row["id"],
-                account=row["account"],
-                account_label=row["account_label"],
-                auxiliary_account=row["auxiliary_account"],
-                label=row["label"],
-                debit=row["debit"],
-                credit=row["credit"],
-                matches=tuple(sorted(keys.get(row["id"], []))),
-            )
-            for row in lines
-        ),
-        manual=head["manual"],
-        actor=head["actor"],
-        trace_id=head["trace_id"],
-        source_event_id=head["source_event_id"],
-        source_event_type=head["source_event_type"],
-        reverses_id=head["reverses_id"],
-        rules_version=head["rules_version"],
-        entry_number=head["entry_number"],
-        posted_at=aware(head["posted_at"]),
-    )

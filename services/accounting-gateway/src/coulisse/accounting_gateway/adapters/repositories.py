@@ -8,11 +8,12 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from coulisse.platform.repository import Repository, aware
+from coulisse.platform.repository import Repository
 from coulisse.platform.sql import dialect_name, insert
 
 from ..domain.periods import Period, first_day, next_period
 from ..domain.suspense import SuspendedEvent
+from .rows import period_from_row, suspended_from_row, suspended_values
 from .tables import auxiliary_accounts, journal_entries, periods, suspense
 
 # Posting transactions hold it shared, closing a month holds it exclusively: a month cannot be
@@ -101,22 +102,12 @@ class PeriodRepository(Repository):
         return frozenset(rows.scalars())
 
 
-def period_from_row(row: Any) -> Period:
-    return Period(
-        period=row["period"],
-        status=row["status"],
-        closed_at=aware(row["closed_at"]),
-        closed_by=row["closed_by"],
-        entry_count=row["entry_count"],
-    )
-
-
 class SuspenseRepository(Repository):
     async def suspend(self, item: SuspendedEvent) -> SuspendedEvent:
         """Keeps the event once: suspended again, an open item only counts the new attempt."""
         existing = await self.get(item.source_event_id)
         if existing is None:
-            await self.session.execute(sa.insert(suspense).values(**_values(item)))
+            await self.session.execute(sa.insert(suspense).values(**suspended_values(item)))
             self.track(item)
             return item
         if existing.status == "open":
@@ -139,49 +130,13 @@ class SuspenseRepository(Repository):
         return None if row is None else suspended_from_row(row)
 
     async def save(self, item: SuspendedEvent) -> None:
-        values = _values(item)
+        values = suspended_values(item)
         values.pop("source_event_id")
         await self.session.execute(
             sa.update(suspense)
             .where(suspense.c.source_event_id == item.source_event_id)
             .values(**values)
         )
-
-
-def _values(item: SuspendedEvent) -> dict[str, Any]:
-    return {
-        "source_event_id": item.source_event_id,
-        "source_event_type": item.source_event_type,
-        "reason": item.reason,
-        "error": item.error,
-        "envelope": item.envelope,
-        "raw": item.raw,
-        "origin": item.origin,
-        "status": item.status,
-        "attempts": item.attempts,
-        "suspended_at": item.suspended_at,
-        "resolved_at": item.resolved_at,
-        "resolved_by": item.resolved_by,
-        "entry_id": item.entry_id,
-    }
-
-
-def suspended_from_row(row: Any) -> SuspendedEvent:
-    return SuspendedEvent(
-        source_event_id=row["source_event_id"],
-        source_event_type=row["source_event_type"],
-        reason=row["reason"],
-        error=row["error"],
-        suspended_at=aware(row["suspended_at"]),
-        envelope=row["envelope"],
-        raw=row["raw"],
-        origin=row["origin"],
-        status=row["status"],
-        attempts=row["attempts"],
-        resolved_at=aware(row["resolved_at"]),
-        resolved_by=row["resolved_by"],
-        entry_id=row["entry_id"],
-    )
 
 
 class AuxiliaryAccountRepository(Repository):

@@ -19,7 +19,7 @@ from ..domain.periods import Period, parse_period, period_of
 from ..domain.rule_engine import NoPosting, Refusal, translate
 from ..domain.suspense import SuspendedEvent
 from .commands import ClosePeriod, PostManualEntry, RetrySuspended, ReverseEntry
-from .posting import SourceEvent, post_event
+from .reactions import SourceEvent, post_event
 
 SERVICE = "accounting-gateway"
 

@@ -15,7 +15,8 @@ from coulisse.platform.keyset import Key, Keyset, finite_decimal
 from coulisse.platform.pagination import PageParams, cursor_value
 
 from ..adapters.books import Books
-from ..adapters.repositories import PeriodRepository, suspended_from_row
+from ..adapters.repositories import PeriodRepository
+from ..adapters.rows import suspended_from_row
 from ..adapters.tables import journal_entries, journal_lines, letters, suspense
 from ..domain.journal_entry import JournalEntry
 from ..domain.periods import Period, period_of

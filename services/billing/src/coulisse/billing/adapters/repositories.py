@@ -18,14 +18,13 @@ from sqlalchemy.exc import IntegrityError
 
 from coulisse.contracts.money import ZERO
 from coulisse.platform.counters import next_row
-from coulisse.platform.domain import Conflict
 from coulisse.platform.repository import Repository
 
 from ..domain.credit_notes import CreditNote
 from ..domain.customers import BillingCustomer
 from ..domain.invoices import OPEN_STATUSES, Invoice
 from ..domain.numbering import Series, check_chronology, document_number
-from ..domain.payments import Payment
+from ..domain.payments import Payment, duplicate_payment
 from ..domain.refunds import Refund
 from . import rows
 from .tables import (
@@ -204,14 +203,6 @@ class PaymentRepository(Repository):
         )
         grouped = rows.group_by(allocation_rows, "payment_id")
         return [rows.payment_from_row(r, grouped.get(r["id"], [])) for r in payment_rows]
-
-
-def duplicate_payment(external_ref: str) -> Conflict:
-    return Conflict(
-        f"a payment with the external reference {external_ref!r} was already received "
-        "from this customer",
-        field="external_ref",
-    )
 
 
 class RefundRepository(Repository):

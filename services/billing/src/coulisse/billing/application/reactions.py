@@ -24,7 +24,7 @@ from .commands import (
     LearnUpdate,
     RecordWriteOff,
 )
-from .invoicing import known_customer
+from .handlers import known_customer
 
 FEE_DESCRIPTIONS = {
     "recovery_indemnity": "Fixed recovery indemnity (art. L441-10 Code de commerce)",

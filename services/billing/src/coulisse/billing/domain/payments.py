@@ -177,3 +177,12 @@ def explicit(
             field="allocations",
         )
     return plan
+
+
+def duplicate_payment(external_ref: str) -> Conflict:
+    """One payment per external reference and customer: a bank line is never counted twice."""
+    return Conflict(
+        f"a payment with the external reference {external_ref!r} was already received "
+        "from this customer",
+        field="external_ref",
+    )

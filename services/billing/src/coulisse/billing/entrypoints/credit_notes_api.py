@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from coulisse.platform.domain import NotFound
 
 from .deps import ReadScope, UowFactoryDep
-from .invoice_schemas import CreditNoteRead
+from .schemas.invoices import CreditNoteRead
 
 router = APIRouter(prefix="/v1/credit-notes", tags=["credit notes"])
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from ..application import queries
 from .deps import ReadScope, UowFactoryDep
-from .settlement_schemas import BalanceRead
+from .schemas.settlement import BalanceRead
 
 router = APIRouter(prefix="/v1/customers", tags=["balances"])
 

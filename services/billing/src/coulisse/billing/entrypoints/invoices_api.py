@@ -13,11 +13,11 @@ from coulisse.platform.commands import IdempotencyKeyDep
 from coulisse.platform.domain import NotFound
 from coulisse.platform.pagination import Page
 
-from ..application import invoicing, queries
+from ..application import handlers, queries
 from ..application.commands import CreateInvoice, IssueCreditNote, IssueInvoice
 from ..domain.invoices import InvoiceStatus
 from .deps import CommandsDep, ReadScope, UowFactoryDep, WriteScope
-from .invoice_schemas import (
+from .schemas.invoices import (
     CreditNoteCreate,
     CreditNoteRead,
     InvoiceCreate,
@@ -42,7 +42,7 @@ async def create_invoice(
         due_date=body.due_date,
         issue=body.issue,
     )
-    return await commands.create(invoicing.create_invoice, command, render=InvoiceRead.of, key=key)
+    return await commands.create(handlers.create_invoice, command, render=InvoiceRead.of, key=key)
 
 
 @router.get("", response_model=Page[InvoiceRead], summary="List invoices, newest first")
@@ -81,7 +81,7 @@ async def issue_invoice(
         issue_date=body.issue_date if body else None,
         due_date=body.due_date if body else None,
     )
-    return InvoiceRead.of(await commands.run(invoicing.issue_invoice, command))
+    return InvoiceRead.of(await commands.run(handlers.issue_invoice, command))
 
 
 @router.post(
@@ -104,5 +104,5 @@ async def credit_invoice(
         issue_date=body.issue_date,
     )
     return await commands.create(
-        invoicing.issue_credit_note, command, render=CreditNoteRead.of, key=key
+        handlers.issue_credit_note, command, render=CreditNoteRead.of, key=key
     )

@@ -12,10 +12,10 @@ from coulisse.platform.commands import IdempotencyKeyDep
 from coulisse.platform.domain import NotFound
 from coulisse.platform.pagination import Page
 
-from ..application import queries, settling
+from ..application import handlers, queries
 from ..application.commands import ReceivePayment
 from .deps import CommandsDep, ReadScope, UowFactoryDep, WriteScope
-from .settlement_schemas import PaymentCreate, PaymentRead
+from .schemas.settlement import PaymentCreate, PaymentRead
 
 router = APIRouter(prefix="/v1/payments", tags=["payments"])
 
@@ -35,7 +35,7 @@ async def receive_payment(
         if body.allocations is None
         else tuple(a.to_domain() for a in body.allocations),
     )
-    return await commands.create(settling.receive_payment, command, render=PaymentRead.of, key=key)
+    return await commands.create(handlers.receive_payment, command, render=PaymentRead.of, key=key)
 
 
 @router.get("", response_model=Page[PaymentRead], summary="List payments, newest first")

@@ -10,10 +10,10 @@ from fastapi.responses import Response
 from coulisse.platform.commands import IdempotencyKeyDep
 from coulisse.platform.domain import NotFound
 
-from ..application import settling
+from ..application import handlers
 from ..application.commands import IssueRefund
 from .deps import CommandsDep, ReadScope, UowFactoryDep, WriteScope
-from .settlement_schemas import RefundCreate, RefundRead
+from .schemas.settlement import RefundCreate, RefundRead
 
 router = APIRouter(prefix="/v1/refunds", tags=["refunds"])
 
@@ -31,7 +31,7 @@ async def issue_refund(
         issued_on=body.issued_on,
         request_id=body.request_id,
     )
-    return await commands.create(settling.issue_refund, command, render=RefundRead.of, key=key)
+    return await commands.create(handlers.issue_refund, command, render=RefundRead.of, key=key)
 
 
 @router.get("/{refund_id}", response_model=RefundRead, summary="Read a refund")

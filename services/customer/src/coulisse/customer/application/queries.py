@@ -12,7 +12,7 @@ from coulisse.platform.keyset import Key, Keyset
 from coulisse.platform.pagination import PageParams
 from coulisse.platform.sql import contains_pattern
 
-from ..adapters.repositories import CustomerRepository, RequestRepository
+from ..adapters.rows import customer_from_row, request_from_row
 from ..adapters.tables import customer_requests, customers
 from ..domain.customers import Customer
 from ..domain.requests import CustomerRequest
@@ -39,7 +39,7 @@ async def search_customers(
             )
         )
     rows = (await session.execute(query)).mappings().all()
-    found = [CustomerRepository.from_row(row) for row in rows[: page.limit]]
+    found = [customer_from_row(row) for row in rows[: page.limit]]
     return found, BY_ACCOUNT_NUMBER.next_cursor(found, len(rows) > page.limit)
 
 
@@ -57,5 +57,5 @@ async def list_requests(
     if customer_id:
         query = query.where(table.c.customer_id == customer_id)
     rows = (await session.execute(query)).mappings().all()
-    found = [RequestRepository.from_row(row) for row in rows[: page.limit]]
+    found = [request_from_row(row) for row in rows[: page.limit]]
     return found, NEWEST_REQUESTS.next_cursor(found, len(rows) > page.limit)

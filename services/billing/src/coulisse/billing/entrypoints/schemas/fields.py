@@ -11,7 +11,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, 
 
 from coulisse.contracts.money import DecimalString, Money
 
-from ..domain.amounts import REVENUE_ACCOUNT, VAT_RATES, canonical_vat_rate
+from ...domain.amounts import REVENUE_ACCOUNT, VAT_RATES, canonical_vat_rate
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

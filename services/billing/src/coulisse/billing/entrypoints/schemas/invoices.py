@@ -12,9 +12,9 @@ from coulisse.contracts.billing import DocumentLine, InvoiceKind, VatSubtotal
 from coulisse.contracts.money import Currency, Money
 from coulisse.platform.api import RequestModel, ResponseModel
 
-from ..application.commands import LineInput
-from ..domain.credit_notes import CreditNote
-from ..domain.invoices import Invoice, InvoiceStatus
+from ...application.commands import LineInput
+from ...domain.credit_notes import CreditNote
+from ...domain.invoices import Invoice, InvoiceStatus
 from .fields import Description, IsoDate, Quantity, Reason, RevenueAccount, UnitPrice, VatRate
 
 

@@ -12,10 +12,10 @@ from coulisse.contracts.billing import Allocation, InvoiceKind, PaymentMethod, R
 from coulisse.contracts.money import Currency, Money
 from coulisse.platform.api import RequestModel, ResponseModel
 
-from ..domain.balance import Balance
-from ..domain.invoices import Invoice, InvoiceStatus
-from ..domain.payments import Payment, RequestedAllocation
-from ..domain.refunds import Refund
+from ...domain.balance import Balance
+from ...domain.invoices import Invoice, InvoiceStatus
+from ...domain.payments import Payment, RequestedAllocation
+from ...domain.refunds import Refund
 from .fields import ExternalRef, IsoDate, PositiveMoney
 
 

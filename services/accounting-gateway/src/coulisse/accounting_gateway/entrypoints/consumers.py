@@ -8,12 +8,15 @@ from coulisse.platform.inbox import DeadLetter, EventHandler, InboxConsumer
 from coulisse.platform.service import Runtime
 
 from ..adapters.uow import GatewayUnitOfWork
-from ..application.auxiliary_accounts import keep_auxiliary_label
-from ..application.posting import apply_business_event, dead_letter_suspension
+from ..application.reactions import (
+    apply_business_event,
+    dead_letter_suspension,
+    keep_auxiliary_label,
+)
 from ..config import GatewaySettings
 
 
-def build_consumers(runtime: Runtime[GatewaySettings, GatewayUnitOfWork]) -> list[InboxConsumer]:
+def consumers(runtime: Runtime[GatewaySettings, GatewayUnitOfWork]) -> list[InboxConsumer]:
     async def suspend_dead_letter(letter: DeadLetter) -> None:
         # Its own transaction: the batch that failed was rolled back.
         async with runtime.uow_factory() as uow:

@@ -1,4 +1,5 @@
-"""Posting a business event: the rules decide, the books record, suspense keeps what cannot be posted."""
+"""Reactions to consumed events: posting a business event (the rules decide, the books record,
+suspense keeps what cannot be posted) and keeping the labels of auxiliary accounts."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from coulisse.contracts.base import CloudEvent
+from coulisse.contracts.customer import CustomerErased, CustomerRegistered, CustomerUpdated
 from coulisse.platform.envelope import IncomingEvent
 from coulisse.platform.inbox import DeadLetter
 
@@ -89,6 +91,28 @@ async def post_event(source: SourceEvent, uow: GatewayUnitOfWork) -> JournalEntr
 
 async def apply_business_event(event: IncomingEvent, uow: GatewayUnitOfWork) -> None:
     """The consumer's handler for every event type: the rules file decides what it becomes."""
+    await post_event(SourceEvent.of(event.envelope), uow)
+
+
+# Customer events keep the labels of the auxiliary accounts (FEC `CompAuxLib`).
+async def keep_auxiliary_label(event: IncomingEvent, uow: GatewayUnitOfWork) -> None:
+    payload = event.payload
+    now = uow.clock.now()
+    if isinstance(payload, CustomerRegistered):
+        await uow.auxiliaries.register(
+            account_number=payload.account_number,
+            customer_id=payload.customer_id,
+            label=payload.display_name,
+            now=now,
+        )
+    elif isinstance(payload, CustomerUpdated):
+        label = payload.changes().get("display_name")
+        if label:
+            await uow.auxiliaries.rename(customer_id=payload.customer_id, label=label, now=now)
+    elif isinstance(payload, CustomerErased):
+        # Erasure removes personal data elsewhere; the books keep the name the law requires.
+        await uow.auxiliaries.mark_erased(customer_id=payload.customer_id, now=now)
+    # The rules still have their say (they map these types to "no posting" by default).
     await post_event(SourceEvent.of(event.envelope), uow)
 
 
