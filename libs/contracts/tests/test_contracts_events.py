@@ -9,6 +9,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from pydantic import ValidationError
 
 from coulisse.contracts import EVENT_TYPES, TOPICS, EventPayload, UnknownEventType, parse_data
+from coulisse.contracts.compat import incompatibilities
 from coulisse.contracts.customer import CustomerUpdated, RequestOpened
 from coulisse.contracts.registry import build_registry, model_for
 from coulisse.contracts.schemas import json_schema
@@ -200,6 +201,31 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "written_off_on": "2026-12-31",
         "reason": "Liquidation judiciaire",
         "was_doubtful": True,
+        "vat_recovered": True,
+    },
+    "collections.promise.kept.v1": {
+        "promise_id": OTHER,
+        "customer_id": CUSTOMER,
+        "amount": "60.00",
+        "promised_on": "2026-04-30",
+        "paid": "60.00",
+    },
+    "collections.promise.broken.v1": {
+        "promise_id": OTHER,
+        "customer_id": CUSTOMER,
+        "amount": "60.00",
+        "promised_on": "2026-04-30",
+        "paid": "25.00",
+    },
+    "collections.payment_plan.completed.v1": {
+        "plan_id": OTHER,
+        "customer_id": CUSTOMER,
+        "completed_on": "2026-06-05",
+    },
+    "collections.insolvency.recorded.v1": {
+        "customer_id": CUSTOMER,
+        "kind": "receivership",
+        "opened_on": "2026-06-20",
     },
     "accounting.entry.posted.v1": {
         "entry_id": OTHER,
@@ -299,9 +325,31 @@ def test_enumerations_refuse_unknown_values() -> None:
         ("collections.dunning.notice_sent.v1", "level", 5),
         ("billing.payment.received.v1", "method", "bitcoin"),
         ("accounting.period.closed.v1", "period", "2026-13"),
+        ("collections.insolvency.recorded.v1", "kind", "bankruptcy"),
     ]:
         with pytest.raises(ValidationError):
             parse_data(event_type, {**EXAMPLES[event_type], field: value})
+
+
+def test_a_write_off_written_before_vat_recovered_existed_reads_as_recovering_vat() -> None:
+    # Every write-off booked before the field existed recovered the VAT: the default says so.
+    event_type = "collections.receivable.written_off.v1"
+    old = {k: v for k, v in EXAMPLES[event_type].items() if k != "vat_recovered"}
+    assert parse_data(event_type, old).model_dump()["vat_recovered"] is True
+    without_recovery = parse_data(event_type, {**old, "vat_recovered": False})
+    assert without_recovery.model_dump()["vat_recovered"] is False
+    with pytest.raises(ValidationError):
+        parse_data(event_type, {**old, "vat_recovered": None})
+
+
+def test_vat_recovered_is_a_compatible_addition_to_the_written_off_schema() -> None:
+    # The schema as published before the field: the current one without it.
+    current = json_schema(EVENT_TYPES["collections.receivable.written_off.v1"])
+    before = {**current, "properties": dict(current["properties"])}
+    del before["properties"]["vat_recovered"]
+    assert "vat_recovered" not in current["required"]
+    assert incompatibilities(before, current) == []
+    assert incompatibilities(current, before) == ["vat_recovered: field removed"]
 
 
 def test_unknown_event_type_is_a_clear_error() -> None:

@@ -16,6 +16,7 @@ DunningLevel = Literal[1, 2, 3, 4]
 DunningChannel = Literal["email", "letter", "call", "formal_notice"]
 FeeKind = Literal["recovery_indemnity", "late_interest"]
 DisputeOutcome = Literal["upheld", "rejected"]
+InsolvencyKind = Literal["safeguard", "receivership", "liquidation"]
 
 
 class Installment(ContractModel):
@@ -157,3 +158,67 @@ class ReceivableWrittenOff(EventPayload):
     written_off_on: date
     reason: str
     was_doubtful: bool = Field(description="Whether it had been classified doubtful before.")
+    vat_recovered: bool = Field(
+        default=True,
+        description=(
+            "Whether the VAT of the amount written off is recovered: true only when the debt is"
+            " definitively irrecoverable (liquidation, debtor gone, enforcement failed); false"
+            " books the whole gross amount as a loss. Absent from events written before the"
+            " field existed, which all recovered it: hence true by default."
+        ),
+    )
+
+
+class PromiseKept(EventPayload):
+    """A promise to pay was kept: what it promised arrived by the promised date plus grace."""
+
+    TYPE: ClassVar[str] = "collections.promise.kept.v1"
+    TOPIC: ClassVar[str] = COLLECTIONS_EVENTS
+    SUBJECT_FIELD: ClassVar[str] = "promise_id"
+
+    promise_id: UUID
+    customer_id: UUID
+    amount: Money
+    promised_on: date
+    paid: Money = Field(description="What arrived by the promised date plus the grace period.")
+
+
+class PromiseBroken(EventPayload):
+    """A promise to pay was broken: the promised date plus grace passed without the amount."""
+
+    TYPE: ClassVar[str] = "collections.promise.broken.v1"
+    TOPIC: ClassVar[str] = COLLECTIONS_EVENTS
+    SUBJECT_FIELD: ClassVar[str] = "promise_id"
+
+    promise_id: UUID
+    customer_id: UUID
+    amount: Money
+    promised_on: date
+    paid: Money = Field(description="What arrived by the promised date plus the grace period.")
+
+
+class PaymentPlanCompleted(EventPayload):
+    """Every installment of a payment plan was met: the plan is over."""
+
+    TYPE: ClassVar[str] = "collections.payment_plan.completed.v1"
+    TOPIC: ClassVar[str] = COLLECTIONS_EVENTS
+    SUBJECT_FIELD: ClassVar[str] = "plan_id"
+
+    plan_id: UUID
+    customer_id: UUID
+    completed_on: date
+
+
+class InsolvencyRecorded(EventPayload):
+    """Insolvency proceedings (procédure collective) were opened against the customer.
+
+    The subject is the customer: the proceedings concern them as a whole.
+    """
+
+    TYPE: ClassVar[str] = "collections.insolvency.recorded.v1"
+    TOPIC: ClassVar[str] = COLLECTIONS_EVENTS
+    SUBJECT_FIELD: ClassVar[str] = "customer_id"
+
+    customer_id: UUID
+    kind: InsolvencyKind
+    opened_on: date
