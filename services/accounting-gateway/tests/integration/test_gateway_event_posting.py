@@ -17,9 +17,13 @@ from coulisse.contracts.collections import (
     DisputeResolved,
     DunningNoticeSent,
     FeeAssessed,
+    InsolvencyRecorded,
     Installment,
     PaymentPlanAgreed,
     PaymentPlanBreached,
+    PaymentPlanCompleted,
+    PromiseBroken,
+    PromiseKept,
     PromiseRecorded,
 )
 from coulisse.contracts.customer import (
@@ -155,7 +159,53 @@ async def each_event_type_is_posted_once(gateway: Gateway) -> None:
         written_off_on=date(2026, 10, 15),
         was_doubtful=True,
     )
-    posting = [invoice, fee, credit, paid, refund, doubtful, off]
+    # Two more invoices written off from 411: one definitively irrecoverable (the VAT is
+    # recovered), one a small balance given up (the gross amount is the loss, no VAT line).
+    lost_invoice = samples.invoice(
+        customer_id=customer,
+        account_number=aux,
+        issue_date=date(2026, 10, 2),
+        lines=[(D("200.00"), D("20.0"), None)],
+        number="F2026-000103",
+    )
+    small_invoice = samples.invoice(
+        customer_id=customer,
+        account_number=aux,
+        issue_date=date(2026, 10, 2),
+        lines=[(D("25.00"), D("20.0"), None)],
+        number="F2026-000104",
+    )
+    off_with_vat = samples.written_off(
+        lost_invoice,
+        amount_net=D("200.00"),
+        amount_vat=D("40.00"),
+        written_off_on=date(2026, 10, 20),
+        was_doubtful=False,
+        vat_recovered=True,
+        reason="debtor_gone",
+    )
+    off_without_vat = samples.written_off(
+        small_invoice,
+        amount_net=D("25.00"),
+        amount_vat=D("5.00"),
+        written_off_on=date(2026, 10, 20),
+        was_doubtful=False,
+        vat_recovered=False,
+        reason="small_balance",
+    )
+    posting = [
+        invoice,
+        fee,
+        credit,
+        paid,
+        refund,
+        doubtful,
+        off,
+        lost_invoice,
+        small_invoice,
+        off_with_vat,
+        off_without_vat,
+    ]
     silent: list[EventPayload] = [
         registered,
         CustomerUpdated(
@@ -210,6 +260,22 @@ async def each_event_type_is_posted_once(gateway: Gateway) -> None:
         PaymentPlanBreached(
             plan_id=uuid4(), customer_id=customer, missed_installment_due_date=date(2026, 10, 5)
         ),
+        PromiseKept(
+            promise_id=uuid4(),
+            customer_id=customer,
+            amount=D("40.00"),
+            promised_on=date(2026, 9, 30),
+            paid=D("40.00"),
+        ),
+        PromiseBroken(
+            promise_id=uuid4(),
+            customer_id=customer,
+            amount=D("40.00"),
+            promised_on=date(2026, 9, 30),
+            paid=D("0.00"),
+        ),
+        PaymentPlanCompleted(plan_id=uuid4(), customer_id=customer, completed_on=date(2026, 11, 5)),
+        InsolvencyRecorded(customer_id=customer, kind="liquidation", opened_on=date(2026, 9, 28)),
         DisputeOpened(
             dispute_id=uuid4(), customer_id=customer, invoice_id=fee.invoice_id, reason="x"
         ),
@@ -231,9 +297,19 @@ async def each_event_type_is_posted_once(gateway: Gateway) -> None:
     assert len(entries) == len(posting)
     posted = by_source(entries)
     assert set(posted) == {str(e.event_id) for e in envelopes[len(silent) :]}
-    sale, fee_sale, credited, bank, refunded, moved, lost = (
-        posted[str(e.event_id)] for e in envelopes[len(silent) :]
-    )
+    (
+        sale,
+        fee_sale,
+        credited,
+        bank,
+        refunded,
+        moved,
+        lost,
+        lost_sale,
+        small_sale,
+        lost_with_vat,
+        lost_without_vat,
+    ) = (posted[str(e.event_id)] for e in envelopes[len(silent) :])
     assert sale["journal_code"] == "VT" and sale["entry_number"] == "VT-2026-000001"
     assert sale["entry_date"] == "2026-09-03" and sale["trace_id"] == TRACEPARENT[3:35]
     assert sale["actor"] == "web-shop" and sale["source_event_type"] == "billing.invoice.issued.v1"
@@ -275,6 +351,34 @@ async def each_event_type_is_posted_once(gateway: Gateway) -> None:
         ("654", None, "40.00", "0.00"),
         ("416", aux, "0.00", "40.00"),
     ]
+    assert (lost_sale["entry_number"], small_sale["entry_number"]) == (
+        "VT-2026-000004",
+        "VT-2026-000005",
+    )
+    # Definitively irrecoverable: the net is the loss and the VAT collected is recovered.
+    assert lost_with_vat["entry_number"] == "OD-2026-000003"
+    assert (lost_with_vat["entry_date"], lost_with_vat["piece_ref"], lost_with_vat["label"]) == (
+        "2026-10-20",
+        "F2026-000103",
+        f"Créance irrécouvrable F2026-000103 {aux}",
+    )
+    assert lines_of(lost_with_vat) == [
+        ("654", None, "200.00", "0.00"),
+        ("44571", None, "40.00", "0.00"),
+        ("411", aux, "0.00", "240.00"),
+    ]
+    # A small balance given up: the gross amount is the loss, and no VAT is recovered.
+    assert lost_without_vat["entry_number"] == "OD-2026-000004"
+    assert (lost_without_vat["piece_ref"], lost_without_vat["label"]) == (
+        "F2026-000104",
+        f"Perte sur créance F2026-000104 {aux} sans récupération de TVA",
+    )
+    assert lines_of(lost_without_vat) == [
+        ("654", None, "30.00", "0.00"),
+        ("411", aux, "0.00", "30.00"),
+    ]
+    losses = await gateway.get("/v1/accounts/654/ledger")
+    assert (losses["totals"]["debit"], losses["balance"]) == ("270.00", "270.00")
 
     # Lettering: the invoice is settled by its credit note and the allocation; the fee invoice by
     # its doubtful classification (411), and the classification by the write-off (416).
@@ -285,6 +389,10 @@ async def each_event_type_is_posted_once(gateway: Gateway) -> None:
     assert ("VIR-0001", "160.75", "AA") in letters
     assert ("VIR-0001", "15.00", None) in letters
     assert ("F2026-000102", "0.00", "AB") in letters
+    # Each written-off invoice is lettered with its write-off, whichever way the VAT went.
+    for number in ("F2026-000103", "F2026-000104"):
+        pair = {line["letter"] for line in ledger["lines"] if line["piece_ref"] == number}
+        assert len(pair) == 1 and None not in pair, (number, pair)
     assert ledger["balance"] == "0.00"
     doubtful_ledger = await gateway.get("/v1/accounts/416/ledger", auxiliary=aux)
     assert {line["letter"] for line in doubtful_ledger["lines"]} == {"AA"}

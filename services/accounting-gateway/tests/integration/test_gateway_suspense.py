@@ -31,7 +31,7 @@ def break_rules(path: Path) -> None:
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     del document["rules"]["billing.refund.issued.v1"]
     document["rules"]["billing.payment.received.v1"]["lines"][0]["account"] = {"field": "method"}
-    document["version"] = "pcg-2026.1-broken"
+    document["version"] = "pcg-2026.2-broken"
     path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
 
 
@@ -109,7 +109,7 @@ async def test_poison_events_are_suspended_and_retried_once_fixed(
 
         rules.write_text(DEFAULT_RULES.read_text(encoding="utf-8"), encoding="utf-8")
         reloaded = await gateway.client.post("/v1/mappings/reload")
-        assert reloaded.status_code == 200 and reloaded.json()["version"] == "pcg-2026.1"
+        assert reloaded.status_code == 200 and reloaded.json()["version"] == "pcg-2026.2"
 
         retried = await gateway.client.post(f"/v1/suspense/{refund_id}/retry")
         assert retried.status_code == 200, retried.text

@@ -197,6 +197,8 @@ def written_off(
     amount_vat: Decimal,
     written_off_on: date,
     was_doubtful: bool,
+    vat_recovered: bool = True,
+    reason: str = "liquidation judiciaire",
 ) -> ReceivableWrittenOff:
     return ReceivableWrittenOff(
         write_off_id=uuid4(),
@@ -208,8 +210,9 @@ def written_off(
         amount_vat=amount_vat,
         amount_gross=amount_net + amount_vat,
         written_off_on=written_off_on,
-        reason="liquidation judiciaire",
+        reason=reason,
         was_doubtful=was_doubtful,
+        vat_recovered=vat_recovered,
     )
 
 

@@ -28,7 +28,7 @@ def document() -> dict[str, Any]:
 
 
 def test_the_default_file_reads() -> None:
-    assert RULES.version == "pcg-2026.1"
+    assert RULES.version == "pcg-2026.2"
     assert RULES.journals.labels == {
         "VT": "Ventes",
         "BQ": "Banque",
@@ -213,9 +213,9 @@ def test_reload_keeps_the_rules_in_force_when_the_new_file_is_broken(tmp_path: P
     path.write_text("version: [unclosed", encoding="utf-8")
     with pytest.raises(RuleBookError):
         source.reload()
-    assert source.current.version == "pcg-2026.1"
+    assert source.current.version == "pcg-2026.2"
     path.write_text(
-        DEFAULT_RULES.read_text(encoding="utf-8").replace("pcg-2026.1", "pcg-2026.2"),
+        DEFAULT_RULES.read_text(encoding="utf-8").replace("pcg-2026.2", "pcg-2026.3"),
         encoding="utf-8",
     )
-    assert source.reload().version == "pcg-2026.2"
+    assert source.reload().version == "pcg-2026.3"

@@ -27,6 +27,7 @@ from coulisse.accounting_gateway.domain.rule_engine import (
 )
 from coulisse.contracts.base import EventPayload
 from coulisse.contracts.billing import InvoiceIssued
+from coulisse.contracts.collections import ReceivableWrittenOff
 from coulisse.contracts.registry import EVENT_TYPES
 
 RULES = load_rulebook(DEFAULT_RULES)
@@ -94,6 +95,7 @@ def business_events(draw: st.DrawFn) -> EventPayload:
         amount_vat=draw(st.one_of(st.just(Decimal("0.00")), cents)),
         written_off_on=draw(days),
         was_doubtful=draw(st.booleans()),
+        vat_recovered=draw(st.booleans()),
     )
 
 
@@ -203,30 +205,66 @@ def test_a_payment_has_one_receivable_line_per_allocation() -> None:
     ]
 
 
-@pytest.mark.parametrize("was_doubtful, receivable", [(True, "416"), (False, "411")])
-def test_a_write_off_credits_the_doubtful_or_the_plain_receivable(
-    was_doubtful: bool, receivable: str
-) -> None:
+def _write_off(*, was_doubtful: bool, vat_recovered: bool) -> ReceivableWrittenOff:
     original = samples.invoice(
         customer_id=CUSTOMER,
         account_number="C7",
         issue_date=DAY,
         lines=[(Decimal("100.00"), Decimal("20.0"), None)],
+        number="F2026-000777",
     )
-    off = samples.written_off(
+    return samples.written_off(
         original,
         amount_net=Decimal("100.00"),
         amount_vat=Decimal("20.00"),
         written_off_on=DAY,
         was_doubtful=was_doubtful,
+        vat_recovered=vat_recovered,
+        reason="liquidation" if vat_recovered else "commercial",
     )
+
+
+@pytest.mark.parametrize("was_doubtful, receivable", [(True, "416"), (False, "411")])
+def test_a_write_off_recovering_vat_books_the_net_loss_and_the_vat(
+    was_doubtful: bool, receivable: str
+) -> None:
+    off = _write_off(was_doubtful=was_doubtful, vat_recovered=True)
     entry = propose(off)
-    assert entry.journal_code == "OD"
-    assert [(ln.account, ln.debit, ln.credit) for ln in entry.lines] == [
-        ("654", Decimal("100.00"), Decimal("0.00")),
-        ("44571", Decimal("20.00"), Decimal("0.00")),
-        (receivable, Decimal("0.00"), Decimal("120.00")),
+    assert (entry.journal_code, entry.document_date, entry.piece_ref) == ("OD", DAY, "F2026-000777")
+    assert entry.label == "Créance irrécouvrable F2026-000777 C7"
+    assert [(ln.account, ln.auxiliary_account, ln.debit, ln.credit) for ln in entry.lines] == [
+        ("654", None, Decimal("100.00"), Decimal("0.00")),
+        ("44571", None, Decimal("20.00"), Decimal("0.00")),
+        (receivable, "C7", Decimal("0.00"), Decimal("120.00")),
     ]
+    assert entry.lines[2].matches == (str(off.invoice_id),)
+
+
+@pytest.mark.parametrize("was_doubtful, receivable", [(True, "416"), (False, "411")])
+def test_a_write_off_without_vat_recovery_books_the_gross_loss_and_no_vat(
+    was_doubtful: bool, receivable: str
+) -> None:
+    off = _write_off(was_doubtful=was_doubtful, vat_recovered=False)
+    entry = propose(off)
+    assert (entry.journal_code, entry.document_date, entry.piece_ref) == ("OD", DAY, "F2026-000777")
+    assert entry.label == "Perte sur créance F2026-000777 C7 sans récupération de TVA"
+    assert [(ln.account, ln.auxiliary_account, ln.debit, ln.credit) for ln in entry.lines] == [
+        ("654", None, Decimal("120.00"), Decimal("0.00")),
+        (receivable, "C7", Decimal("0.00"), Decimal("120.00")),
+    ]
+    assert entry.lines[1].matches == (str(off.invoice_id),)
+
+
+@pytest.mark.parametrize("was_doubtful", [True, False])
+def test_a_write_off_written_before_vat_recovered_existed_recovers_the_vat(
+    was_doubtful: bool,
+) -> None:
+    recovering = _write_off(was_doubtful=was_doubtful, vat_recovered=True)
+    old = {k: v for k, v in data(recovering).items() if k != "vat_recovered"}
+    outcome = translate(RULES, recovering.TYPE, old)
+    assert isinstance(outcome, ProposedEntry), outcome
+    assert outcome == propose(recovering)
+    assert [ln.account for ln in outcome.lines][:2] == ["654", "44571"]
 
 
 def test_a_discount_line_lands_on_the_other_side() -> None:
@@ -255,7 +293,7 @@ def test_every_consumed_event_type_has_a_rule() -> None:
 
 def test_no_rule_no_case_and_bad_data_are_refusals() -> None:
     assert translate(RULES, "billing.unknown.fact.v1", {}) == Refusal(
-        "no_rule", "no posting rule for billing.unknown.fact.v1 in rules pcg-2026.1"
+        "no_rule", "no posting rule for billing.unknown.fact.v1 in rules pcg-2026.2"
     )
     invoice = data(
         samples.invoice(

@@ -76,7 +76,7 @@ async def test_manual_books_on_sqlite(tmp_path: Path) -> None:
         journal = await client.get("/v1/exports/ledger")
         assert journal.text.count("(OD-2026-") == 2
         assert (await client.get("/v1/suspense")).json() == {"items": [], "next_cursor": None}
-        assert (await client.get("/v1/mappings")).json()["version"] == "pcg-2026.1"
+        assert (await client.get("/v1/mappings")).json()["version"] == "pcg-2026.2"
 
 
 async def test_over_long_inputs_and_a_bad_rules_file_are_refused_by_name(tmp_path: Path) -> None:
@@ -115,7 +115,7 @@ async def test_over_long_inputs_and_a_bad_rules_file_are_refused_by_name(tmp_pat
         assert created.json()["label"] == "L" * 300 and created.json()["piece_ref"] == "P" * 100
 
         broken = yaml.safe_load(rules.read_text(encoding="utf-8"))
-        broken["version"] = "pcg-2026.2"
+        broken["version"] = "pcg-2026.3"
         broken["rules"]["billing.refund.issued.v1"]["journal"] = "ZZ"
         broken["rules"]["billing.refund.issued.v1"]["lines"][1]["acount"] = "512"
         rules.write_text(yaml.safe_dump(broken, allow_unicode=True), encoding="utf-8")
@@ -129,7 +129,7 @@ async def test_over_long_inputs_and_a_bad_rules_file_are_refused_by_name(tmp_pat
             "rules.billing.refund.issued.v1.lines[1].acount: unknown key"
             in (reload.json()["detail"])
         )
-        assert (await client.get("/v1/mappings")).json()["version"] == "pcg-2026.1"
+        assert (await client.get("/v1/mappings")).json()["version"] == "pcg-2026.2"
 
         del broken["rules"]["billing.refund.issued.v1"]["lines"][1]["acount"]
         rules.write_text(yaml.safe_dump(broken, allow_unicode=True), encoding="utf-8")
@@ -141,4 +141,4 @@ async def test_over_long_inputs_and_a_bad_rules_file_are_refused_by_name(tmp_pat
                 "message": "journal ZZ is not under `journals`",
             }
         ]
-        assert (await client.get("/v1/mappings")).json()["version"] == "pcg-2026.1"
+        assert (await client.get("/v1/mappings")).json()["version"] == "pcg-2026.2"

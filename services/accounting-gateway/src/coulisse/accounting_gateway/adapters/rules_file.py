@@ -11,7 +11,7 @@ from coulisse.platform.clock import Clock
 from ..domain.posting_rules import RuleBook
 from .rules_schema import RuleBookError, parse_rulebook
 
-DEFAULT_RULES = Path(__file__).resolve().parents[1] / "rules" / "pcg-2026.1.yaml"
+DEFAULT_RULES = Path(__file__).resolve().parents[1] / "rules" / "pcg-2026.2.yaml"
 
 
 def load_rulebook(path: Path) -> RuleBook:
