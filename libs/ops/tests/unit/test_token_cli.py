@@ -5,16 +5,16 @@ from pathlib import Path
 
 import jwt
 import pytest
+from jwt.types import Options
 from typer.testing import CliRunner
 
 from coulisse.ops.cli import app
 from coulisse.ops.tokens import expand_scopes, jwt_secret
 from coulisse.platform.settings import ALL_SCOPES
 
-
 # The claims are checked here, not their validity in time: the token is minted by the platform's
 # clock (which COULISSE_CLOCK_START may move), while PyJWT would compare them with the machine's.
-CONTENT_ONLY = {"verify_exp": False, "verify_iat": False, "verify_nbf": False}
+CONTENT_ONLY: Options = {"verify_exp": False, "verify_iat": False, "verify_nbf": False}
 
 
 @pytest.fixture
