@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any, cast
+from uuid import uuid4
 
 import pytest
 from collections_factories import customer, day, pay, receivable
 
-from coulisse.collections.domain.customers import CollectionsCustomer
-from coulisse.collections.domain.policy import DEFAULT_POLICY, DunningLevel, DunningPolicy
-from coulisse.contracts.collections import ReceivableClassifiedDoubtful
+from coulisse.collections.domain.customers import ERASED_TEXT, CollectionsCustomer
+from coulisse.collections.domain.policy import (
+    DEFAULT_POLICY,
+    DunningExclusion,
+    DunningLevel,
+    DunningPolicy,
+)
+from coulisse.contracts.collections import InsolvencyRecorded, ReceivableClassifiedDoubtful
 from coulisse.platform.domain import Conflict, InvalidInput
 
 
@@ -26,7 +32,13 @@ def test_insolvency_makes_the_overdue_receivables_doubtful() -> None:
         kind="safeguard", opened_on=day(10), receivables=[later, not_due, paid, late]
     )
     assert owner.insolvent_on(day(10)) and not owner.insolvent_on(day(9))
-    [event] = owner.pull_events()
+    recorded, event = owner.pull_events()
+    assert isinstance(recorded, InsolvencyRecorded)
+    assert (recorded.customer_id, recorded.kind, recorded.opened_on) == (
+        owner.customer_id,
+        "safeguard",
+        day(10),
+    )
     assert isinstance(event, ReceivableClassifiedDoubtful)
     assert event.invoice_ids == [late.invoice_id, later.invoice_id]
     assert (event.account_number, event.amount_gross, event.classified_on) == (
@@ -41,7 +53,8 @@ def test_insolvency_makes_the_overdue_receivables_doubtful() -> None:
 def test_insolvency_is_recorded_once_and_of_a_known_kind() -> None:
     owner = customer()
     owner.record_insolvency(kind="liquidation", opened_on=day(10), receivables=[])
-    assert owner.pull_events() == []  # nothing overdue: nothing to classify
+    # Nothing overdue: nothing to classify, only the proceedings are recorded.
+    assert [type(e) for e in owner.pull_events()] == [InsolvencyRecorded]
     with pytest.raises(Conflict) as refused:
         owner.record_insolvency(kind="liquidation", opened_on=day(11), receivables=[])
     assert refused.value.field == "kind"
@@ -70,3 +83,22 @@ def test_an_exclusion_and_an_own_policy() -> None:
     owner.policy = own
     assert owner.policy_or(DEFAULT_POLICY) is own
     assert not owner.excluded_on(day(0))
+
+
+def test_an_invoice_names_the_account_before_the_registration_is_read() -> None:
+    early = CollectionsCustomer(customer_id=uuid4())
+    early.account_known("C000042")
+    early.account_known("C999999")  # the first one named stays until the registration says
+    assert (early.account_number, early.kind) == ("C000042", None)
+    early.registered(kind="person", account_number="C000042", payment_terms_days=45)
+    assert (early.kind, early.payment_terms_days) == ("person", 45)
+
+
+def test_erasure_keeps_the_account_and_drops_the_words() -> None:
+    owner = customer()
+    owner.arrange_dunning(
+        policy=None, exclusion=DunningExclusion(reason="Mme Martin is in hospital", until=day(30))
+    )
+    owner.erase(account_number="C000042")
+    assert owner.erased and owner.account_number == "C000042"
+    assert owner.exclusion == DunningExclusion(reason=ERASED_TEXT, until=day(30))

@@ -7,7 +7,7 @@ from decimal import Decimal
 from uuid import uuid4
 
 import pytest
-from collections_factories import case_of, customer, day, receivable, run
+from collections_factories import case_of, customer, day, pay, receivable, run
 
 from coulisse.collections.domain.calendar import DayRange
 from coulisse.collections.domain.charges import InterestRate, InterestRateTable
@@ -32,6 +32,14 @@ def test_a_dispute_is_opened_with_its_event() -> None:
         "Delivery incomplete",
     )
     assert target.disputed and dispute.status == "open"
+
+
+def test_a_settled_invoice_cannot_be_disputed() -> None:
+    target = receivable("100.00")
+    pay(target, "100.00", day(1))
+    with pytest.raises(Conflict) as refused:
+        Dispute.open(target, reason="Wrong price", opened_on=day(5))
+    assert refused.value.field == "invoice_id" and not target.disputed
 
 
 def test_a_dispute_needs_a_reason_a_known_invoice_and_no_other_open_dispute() -> None:

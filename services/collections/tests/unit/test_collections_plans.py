@@ -13,7 +13,11 @@ from coulisse.collections.domain.customers import CollectionsCustomer
 from coulisse.collections.domain.engine import RunLog
 from coulisse.collections.domain.plans import Installment, PaymentPlan
 from coulisse.collections.domain.receivables import Receivable
-from coulisse.contracts.collections import PaymentPlanAgreed, PaymentPlanBreached
+from coulisse.contracts.collections import (
+    PaymentPlanAgreed,
+    PaymentPlanBreached,
+    PaymentPlanCompleted,
+)
 from coulisse.platform.domain import Conflict, DomainError, InvalidInput
 
 
@@ -152,7 +156,30 @@ def test_a_plan_paid_in_full_is_completed() -> None:
     plan = agreed(owner, target)
     plan.settled(uuid4(), target.invoice_id, Decimal("1200.00"), day(12))
     assert plan.review(day(12), {target.invoice_id: target}) == "completed"
-    assert target.plan_id is None and plan.pull_events()[1:] == []
+    agreed_event, completed = plan.pull_events()
+    assert isinstance(agreed_event, PaymentPlanAgreed) and isinstance(
+        completed, PaymentPlanCompleted
+    )
+    assert (completed.plan_id, completed.completed_on) == (plan.plan_id, day(12))
+    assert target.plan_id is None and plan.closed_on == day(12)
+    assert plan.review(day(13), {target.invoice_id: target}) == "completed"
+    assert plan.pull_events() == []
+
+
+def test_a_payment_read_out_of_order_completes_a_plan_but_never_breaches_it() -> None:
+    owner = customer()
+    target = receivable("1200.00", owner=owner)
+    plan = agreed(owner, target)
+    plan.pull_events()
+    # Read after the first instalment's deadline, the day-12 payment alone does not cover it:
+    # a run would breach the plan, a payment being applied does not.
+    plan.settled(uuid4(), target.invoice_id, Decimal("100.00"), day(60))
+    assert not plan.complete_if_paid(day(60), {target.invoice_id: target})
+    assert plan.closed_on is None and plan.pull_events() == []
+    plan.settled(uuid4(), target.invoice_id, Decimal("1100.00"), day(12))
+    pay(target, "1200.00", day(60))
+    assert plan.complete_if_paid(day(60), {target.invoice_id: target})
+    assert plan.status == "completed" and target.plan_id is None
 
 
 def test_a_plan_whose_invoices_were_credited_is_completed() -> None:

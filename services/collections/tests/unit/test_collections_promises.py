@@ -12,7 +12,7 @@ from collections_factories import case_of, customer, day, receivable, run
 
 from coulisse.collections.domain.engine import RunLog
 from coulisse.collections.domain.promises import PromiseToPay
-from coulisse.contracts.collections import PromiseRecorded
+from coulisse.contracts.collections import PromiseBroken, PromiseKept, PromiseRecorded
 from coulisse.platform.domain import InvalidInput
 
 
@@ -73,6 +73,27 @@ def test_a_promise_is_kept_as_soon_as_the_payments_reach_its_amount() -> None:
     assert (made.status, made.closed_on, made.paid) == ("kept", day(22), Decimal("500.00"))
     assert not made.payment_received(uuid4(), Decimal("1.00"), day(22))
     assert made.review(day(40)) == "kept"
+
+
+def test_a_promise_kept_or_broken_records_its_outcome() -> None:
+    kept = promise("500.00")
+    kept.pull_events()
+    kept.payment_received(uuid4(), Decimal("500.00"), day(21))
+    [event] = kept.pull_events()
+    assert isinstance(event, PromiseKept)
+    assert (event.promise_id, event.amount, event.promised_on, event.paid) == (
+        kept.promise_id,
+        Decimal("500.00"),
+        day(20),
+        Decimal("500.00"),
+    )
+    broken = promise("500.00")
+    broken.pull_events()
+    broken.payment_received(uuid4(), Decimal("120.00"), day(11))
+    broken.review(day(24))
+    broken.review(day(30))  # broken once
+    [event] = broken.pull_events()
+    assert isinstance(event, PromiseBroken) and event.paid == Decimal("120.00")
 
 
 def test_payments_outside_the_promise_or_counted_before_do_not_count() -> None:

@@ -37,7 +37,7 @@ def test_what_remains_due_is_written_off_net_and_vat_alike() -> None:
         day(200),
         False,
     )
-    assert write_off.vat_recovered
+    assert write_off.vat_recovered and event.vat_recovered
     assert target.settled and target.written_off == Decimal("600.00")
 
 
@@ -47,7 +47,9 @@ def test_the_vat_share_is_rounded_half_up_and_net_takes_the_rest() -> None:
     write_off = WriteOff.decide(target, account_number="C000042", reason="small_balance", on=day(9))
     # 33.33 × 16.67 / 100 = 5.556… → 5.56
     assert (write_off.amount_vat, write_off.amount_net) == (Decimal("5.56"), Decimal("27.77"))
+    [event] = write_off.pull_events()
     assert not write_off.vat_recovered
+    assert isinstance(event, ReceivableWrittenOff) and event.vat_recovered is False
 
 
 def test_a_doubtful_receivable_says_so_when_written_off() -> None:

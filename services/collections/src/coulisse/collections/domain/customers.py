@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 from uuid import UUID
 
-from coulisse.contracts.collections import ReceivableClassifiedDoubtful
+from coulisse.contracts.collections import (
+    InsolvencyKind,
+    InsolvencyRecorded,
+    ReceivableClassifiedDoubtful,
+)
 from coulisse.contracts.customer import CustomerKind
 from coulisse.contracts.money import ZERO
 from coulisse.platform.domain import Aggregate, Conflict, InvalidInput
@@ -17,7 +20,9 @@ from coulisse.platform.domain import Aggregate, Conflict, InvalidInput
 from .policy import DunningExclusion, DunningPolicy
 from .receivables import Receivable
 
-InsolvencyKind = Literal["safeguard", "receivership", "liquidation"]
+ERASED_TEXT = "erased"
+"""What replaces a free text once the customer it concerns was erased."""
+
 INSOLVENCY_KINDS: tuple[InsolvencyKind, ...] = ("safeguard", "receivership", "liquidation")
 
 
@@ -39,10 +44,36 @@ class CollectionsCustomer(Aggregate):
     """The customer's own policy; None: the service's default."""
     exclusion: DunningExclusion | None = None
     insolvency: Insolvency | None = None
+    payment_terms_days: int | None = None
+    erased: bool = False
 
-    def registered(self, *, kind: CustomerKind, account_number: str) -> None:
+    def registered(
+        self, *, kind: CustomerKind, account_number: str, payment_terms_days: int | None = None
+    ) -> None:
         self.kind = kind
         self.account_number = account_number
+        if payment_terms_days is not None:
+            self.payment_terms_days = payment_terms_days
+
+    def account_known(self, account_number: str) -> None:
+        """An invoice names the customer's account, maybe before their registration is read."""
+        if self.account_number is None:
+            self.account_number = account_number
+
+    def erase(self, *, account_number: str) -> None:
+        """The right to be forgotten: the account and the amounts stay (the books need them);
+        an exclusion's reason, free text that may name a person, does not."""
+        self.erased = True
+        self.account_number = account_number
+        if self.exclusion is not None:
+            self.exclusion = DunningExclusion(reason=ERASED_TEXT, until=self.exclusion.until)
+
+    def arrange_dunning(
+        self, *, policy: DunningPolicy | None, exclusion: DunningExclusion | None
+    ) -> None:
+        """The customer's own policy (None: the default) and exclusion (None: none), as a whole."""
+        self.policy = policy
+        self.exclusion = exclusion
 
     def policy_or(self, default: DunningPolicy) -> DunningPolicy:
         return self.policy or default
@@ -55,9 +86,9 @@ class CollectionsCustomer(Aggregate):
 
     def record_insolvency(
         self, *, kind: InsolvencyKind, opened_on: date, receivables: Iterable[Receivable]
-    ) -> None:
+    ) -> ReceivableClassifiedDoubtful | None:
         """Proceedings stop dunning and charges from `opened_on`, and the overdue receivables
-        become doubtful."""
+        become doubtful (the classification, if any, is returned)."""
         if kind not in INSOLVENCY_KINDS:
             raise InvalidInput(
                 f"unknown insolvency proceedings {kind!r}; known: {', '.join(INSOLVENCY_KINDS)}",
@@ -70,7 +101,10 @@ class CollectionsCustomer(Aggregate):
                 field="kind",
             )
         self.insolvency = Insolvency(kind=kind, opened_on=opened_on)
-        self.classify_doubtful(receivables, on=opened_on, required=False)
+        self.record(
+            InsolvencyRecorded(customer_id=self.customer_id, kind=kind, opened_on=opened_on)
+        )
+        return self.classify_doubtful(receivables, on=opened_on, required=False)
 
     def classify_doubtful(
         self, receivables: Iterable[Receivable], *, on: date, required: bool = True

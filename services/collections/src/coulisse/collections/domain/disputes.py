@@ -42,6 +42,12 @@ class Dispute(Aggregate):
                 f"invoice {receivable.invoice_id} is not known to collections yet",
                 field="invoice_id",
             )
+        if receivable.settled:
+            # Nothing remains to collect: a settled invoice is corrected by billing, not disputed.
+            raise Conflict(
+                f"invoice {receivable.invoice_number} is settled: nothing remains to dispute",
+                field="invoice_id",
+            )
         if receivable.disputed:
             raise Conflict(
                 f"invoice {receivable.invoice_number} is already under dispute",

@@ -174,6 +174,7 @@ class DunningRun(Aggregate):
     dry_run: bool = False
     repeated: bool = False
     """The date had already been run: nothing new was done."""
+    run_id: UUID = field(default_factory=uuid4)
     notices: list[Notice] = field(default_factory=list)
     charges: list[Charge] = field(default_factory=list)
     held: list[Held] = field(default_factory=list)

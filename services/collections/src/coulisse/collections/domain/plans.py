@@ -13,7 +13,11 @@ from typing import Literal
 from uuid import UUID, uuid4
 
 from coulisse.contracts.collections import Installment as InstallmentPayload
-from coulisse.contracts.collections import PaymentPlanAgreed, PaymentPlanBreached
+from coulisse.contracts.collections import (
+    PaymentPlanAgreed,
+    PaymentPlanBreached,
+    PaymentPlanCompleted,
+)
 from coulisse.contracts.money import ZERO
 from coulisse.platform.domain import Aggregate, Conflict, InvalidInput
 
@@ -40,10 +44,9 @@ class PaymentPlan(Aggregate):
     agreed_on: date
     grace_days: int = DEFAULT_GRACE_DAYS
     status: PlanStatus = "active"
-    received: list[tuple[date, Decimal]] = field(default_factory=list)
-    """What settled the plan's invoices since it was agreed: (day, amount)."""
-    counted_facts: set[tuple[UUID, UUID]] = field(default_factory=set)
-    """(fact id, invoice id): one fact may settle several invoices of the plan, each counts once."""
+    received: dict[tuple[UUID, UUID], tuple[date, Decimal]] = field(default_factory=dict)
+    """What settled the plan's invoices since it was agreed: (fact id, invoice id) → (day,
+    amount). One fact may settle several invoices of the plan; each counts once."""
     missed: Installment | None = None
     closed_on: date | None = None
 
@@ -97,7 +100,7 @@ class PaymentPlan(Aggregate):
 
     @property
     def paid(self) -> Decimal:
-        return sum((amount for _, amount in self.received), ZERO)
+        return sum((amount for _, amount in self.received.values()), ZERO)
 
     def deadline(self, installment: Installment) -> date:
         return installment.due_date + timedelta(days=self.grace_days)
@@ -107,10 +110,12 @@ class PaymentPlan(Aggregate):
         does not count for the plan (another invoice, before the agreement, already counted)."""
         if invoice_id not in self.invoice_ids or on < self.agreed_on:
             return False
-        if (fact_id, invoice_id) in self.counted_facts:
+        if (fact_id, invoice_id) in self.received:
             return False
-        self.counted_facts.add((fact_id, invoice_id))
-        self.received.append((on, check_amount(amount, field="amount", positive=False)))
+        self.received[fact_id, invoice_id] = (
+            on,
+            check_amount(amount, field="amount", positive=False),
+        )
         return True
 
     def missed_on(self, day: date) -> Installment | None:
@@ -145,6 +150,11 @@ class PaymentPlan(Aggregate):
         ):
             self.status = "completed"
             self.closed_on = as_of
+            self.record(
+                PaymentPlanCompleted(
+                    plan_id=self.plan_id, customer_id=self.customer_id, completed_on=as_of
+                )
+            )
         elif (missed := self.missed_on(as_of)) is not None:
             self.status = "breached"
             self.missed = missed
@@ -163,8 +173,20 @@ class PaymentPlan(Aggregate):
                 receivable.plan_id = None
         return self.status
 
+    def complete_if_paid(self, on: date, receivables: Mapping[UUID, Receivable]) -> bool:
+        """Completes the plan when what settled it covers it, and only then: a payment read out
+        of date order must not breach a plan that a payment read next would have kept (breaches
+        are for the dunning runs, which review plans on their date)."""
+        if self.status != "active":
+            return False
+        mine = [receivables[i] for i in self.invoice_ids if i in receivables]
+        covered = len(mine) == len(self.invoice_ids) and all(r.settled for r in mine)
+        if self.paid < self.total and not covered:
+            return False
+        return self.review(on, receivables) == "completed"
+
     def _paid_through(self, day: date) -> Decimal:
-        return sum((amount for on, amount in self.received if on <= day), ZERO)
+        return sum((amount for on, amount in self.received.values() if on <= day), ZERO)
 
 
 def _check_invoices(customer_id: UUID, receivables: Sequence[Receivable]) -> None:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID, uuid4
 
-from coulisse.contracts.collections import PromiseRecorded
+from coulisse.contracts.collections import PromiseBroken, PromiseKept, PromiseRecorded
 from coulisse.contracts.money import ZERO
 from coulisse.platform.domain import Aggregate, InvalidInput
 
@@ -95,6 +95,7 @@ class PromiseToPay(Aggregate):
         if self.paid >= self.amount:
             self.status = "kept"
             self.closed_on = received_on
+            self.record(PromiseKept(**self._outcome()))
         return True
 
     def review(self, as_of: date) -> PromiseStatus:
@@ -102,7 +103,17 @@ class PromiseToPay(Aggregate):
         if self.status == "pending" and as_of > self.deadline:
             self.status = "broken"
             self.closed_on = self.deadline + timedelta(days=1)
+            self.record(PromiseBroken(**self._outcome()))
         return self.status
+
+    def _outcome(self) -> dict[str, object]:
+        return {
+            "promise_id": self.promise_id,
+            "customer_id": self.customer_id,
+            "amount": self.amount,
+            "promised_on": self.promised_on,
+            "paid": self.paid,
+        }
 
 
 def check_grace(grace_days: int) -> None:

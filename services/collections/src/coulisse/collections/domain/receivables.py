@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Literal
 from uuid import UUID
 
 from coulisse.contracts.base import EventPayload
@@ -44,6 +45,18 @@ class InvoiceFacts:
     """The VAT included in `gross`: a write-off splits what remains due in the same proportion."""
 
 
+FactKind = Literal["payment", "credit_note", "write_off"]
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """One fact that reduced what remains due: a payment's allocation, a credit note, a write-off."""
+
+    kind: FactKind
+    on: date
+    amount: Decimal
+
+
 @dataclass
 class Receivable:
     invoice_id: UUID
@@ -68,8 +81,8 @@ class Receivable:
     settled_on: date | None = None
     """The day what was paid, credited and written off first covered the invoice (not before
     its issue): the same whatever order the facts were read in."""
-    reductions: list[tuple[date, Decimal]] = field(default_factory=list)
-    applied_facts: set[UUID] = field(default_factory=set)
+    facts: dict[UUID, Reduction] = field(default_factory=dict)
+    """Every fact applied, by its id (payment, credit note or write-off): each counts once."""
 
     # -- what it says --------------------------------------------------------------------------
 
@@ -148,44 +161,40 @@ class Receivable:
     def payment_allocated(self, payment_id: UUID, amount: Decimal, received_on: date) -> bool:
         """A payment settled `amount` of it; False when that payment was already counted."""
         amount = check_amount(amount, field="allocations.amount", positive=False)
-        if not self._first_time(payment_id):
+        if not self._first_time(payment_id, Reduction("payment", received_on, amount)):
             return False
         self.paid += amount
-        self._reduced(amount, received_on)
+        self._changed()
         return True
 
     def credit_note_issued(self, credit_note_id: UUID, amount: Decimal, issued_on: date) -> bool:
         amount = check_amount(amount, field="total_gross", positive=False)
-        if not self._first_time(credit_note_id):
+        if not self._first_time(credit_note_id, Reduction("credit_note", issued_on, amount)):
             return False
         self.credited += amount
-        self._reduced(amount, issued_on)
+        self._changed()
         return True
 
     def write_off_recorded(self, write_off_id: UUID, amount: Decimal, written_off_on: date) -> bool:
         amount = check_amount(amount, field="amount_gross", positive=False)
-        if not self._first_time(write_off_id):
+        if not self._first_time(write_off_id, Reduction("write_off", written_off_on, amount)):
             return False
         self.written_off += amount
-        self._reduced(amount, written_off_on)
-        return True
-
-    def _first_time(self, fact_id: UUID) -> bool:
-        if fact_id in self.applied_facts:
-            return False
-        self.applied_facts.add(fact_id)
-        return True
-
-    def _reduced(self, amount: Decimal, on: date) -> None:
-        self.reductions.append((on, amount))
         self._changed()
+        return True
+
+    def _first_time(self, fact_id: UUID, reduction: Reduction) -> bool:
+        if fact_id in self.facts:
+            return False
+        self.facts[fact_id] = reduction
+        return True
 
     def _changed(self) -> None:
         self.settled_on = None
         if self.invoice is None or not self.settled:
             return
         covered, covered_on = ZERO, self.invoice.issue_date
-        for on, amount in sorted(self.reductions):
+        for on, amount in sorted((fact.on, fact.amount) for fact in self.facts.values()):
             if covered >= self.invoice.gross:
                 break
             covered, covered_on = covered + amount, on

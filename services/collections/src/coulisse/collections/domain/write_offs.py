@@ -40,7 +40,9 @@ DEFINITIVE: frozenset[WriteOffReason] = frozenset(
 class WriteOff(Aggregate):
     write_off_id: UUID
     customer_id: UUID
+    account_number: str
     invoice_id: UUID
+    invoice_number: str
     reason: WriteOffReason
     amount_net: Decimal
     amount_vat: Decimal
@@ -85,7 +87,9 @@ class WriteOff(Aggregate):
         write_off = cls(
             write_off_id=uuid4(),
             customer_id=receivable.customer_id,
+            account_number=account_number,
             invoice_id=receivable.invoice_id,
+            invoice_number=invoice.number,
             reason=reason,
             amount_net=gross - vat,
             amount_vat=vat,
@@ -107,6 +111,7 @@ class WriteOff(Aggregate):
                 written_off_on=on,
                 reason=reason,
                 was_doubtful=write_off.was_doubtful,
+                vat_recovered=write_off.vat_recovered,
             )
         )
         return write_off
