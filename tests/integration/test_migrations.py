@@ -29,6 +29,13 @@ def services() -> list[tuple[str, Path, sa.MetaData]]:
     except ImportError:
         pass
     try:
+        from coulisse.collections.adapters.tables import metadata as collections
+        from coulisse.collections.bootstrap import definition as collections_service
+
+        found.append(("collections", collections_service.alembic_ini, collections))
+    except ImportError:
+        pass
+    try:
         from coulisse.accounting_gateway.adapters.tables import metadata as gateway
         from coulisse.accounting_gateway.bootstrap import definition as gateway_service
 
