@@ -116,6 +116,23 @@ def check_database_url(name: str, url: str) -> None:
     assert parts.path == f"/coulisse_{package}", f"{name}: one database per service"
 
 
+# --- the local run (coulisse up) -----------------------------------------------------------------
+
+
+def test_the_local_run_knows_the_same_services() -> None:
+    ops = importlib.import_module("coulisse.ops.services")
+    assert {s.name: (s.package, s.port) for s in ops.SERVICES} == SERVICES
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_the_local_run_starts_every_wired_service(name: str) -> None:
+    """`coulisse up` starts what `python -m coulisse.<package>` runs and skips the rest: a
+    service with its bootstrap must not be skipped."""
+    service = importlib.import_module("coulisse.ops.services").by_name(name)
+    wired = ROOT / "services" / name / "src" / "coulisse" / service.package / "bootstrap.py"
+    assert service.implemented() == wired.exists()
+
+
 # --- docker-compose.yml ------------------------------------------------------------------------
 
 
