@@ -3,6 +3,7 @@ any order, runs climb the levels in date order, notices and fees are recorded an
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -196,3 +197,40 @@ async def test_a_person_owes_no_charges_and_a_partial_payment_lowers_the_notice(
     found = await collections.collections_of(customer_id)
     assert found["receivables"][0]["level"] == 4
     assert Decimal(found["amount_overdue"]) == Decimal("250.00")
+
+
+async def test_two_runs_at_once_make_one(collections: Collections) -> None:
+    customer_id = await collections.register()
+    await collections.invoice(customer_id, "75.00", due_date=DUE)
+    collections.on(LEVEL_DAYS[1])
+    first, second = await asyncio.gather(
+        collections.run(LEVEL_DAYS[1]), collections.run(LEVEL_DAYS[1])
+    )
+    assert first.status_code == second.status_code == 201
+    assert sorted([first.json()["repeated"], second.json()["repeated"]]) == [False, True]
+    assert first.json()["id"] == second.json()["id"]
+    counts = await collections.counts()
+    assert (counts["dunning_runs"], counts["notices"]) == (1, 1)
+
+
+async def test_a_day_without_an_interest_rate_stops_the_whole_run(
+    collections: Collections,
+) -> None:
+    customer_id = await collections.register()
+    await collections.invoice(customer_id, "2000.00", due_date=date(2026, 6, 1))
+    for day in (date(2026, 5, 29), date(2026, 6, 8), date(2026, 6, 16)):
+        await run_on(collections, day)
+    await collections.deliver(
+        payment(customer_id, date(2026, 6, 20))  # a payment to no invoice: nothing changes
+    )
+    # The formal notice would charge interest up to 1 July: the shipped rates end on 30 June.
+    collections.on(date(2026, 7, 1))
+    before = await collections.counts()
+    refused = await collections.run(date(2026, 7, 1))
+    assert refused.status_code == 409 and problem_fields(refused) == ["rates"]
+    assert refused.json()["day"] == "2026-07-01"
+    assert await collections.counts() == before
+    # A preview says the same, and the run before the formal notice's day still goes.
+    preview = await collections.run(date(2026, 7, 1), dry_run=True)
+    assert preview.status_code == 409 and problem_fields(preview) == ["rates"]
+    assert (await run_on(collections, date(2026, 6, 30)))["notices"] == []

@@ -409,6 +409,7 @@ def interest_json(interest: LateInterest) -> dict[str, Any]:
                 "last_day": p.days.last.isoformat(),
                 "rate": format(p.rate.rate, "f"),
                 "effective_on": p.rate.effective_on.isoformat(),
+                "ends_on": None if p.rate.ends_on is None else p.rate.ends_on.isoformat(),
                 "source": p.rate.source,
             }
             for p in interest.periods
@@ -428,6 +429,7 @@ def interest_from_json(data: dict[str, Any], amount: Decimal) -> LateInterest:
                     effective_on=date.fromisoformat(p["effective_on"]),
                     rate=Decimal(p["rate"]),
                     source=p["source"],
+                    ends_on=None if p["ends_on"] is None else date.fromisoformat(p["ends_on"]),
                 ),
             )
             for p in data["periods"]

@@ -49,7 +49,7 @@ class Portfolio:
         for plan in self.plans:
             if plan.review(as_of, self.receivables) != "active":
                 plans.append(plan)
-                self.released.update(plan.invoice_ids)
+                self.released.update(i for i in plan.invoice_ids if i in self.receivables)
         return promises, plans
 
 
