@@ -248,6 +248,8 @@ class InboxConsumer:
                 return
             try:
                 await handler(event, uow)
+                # Its events keep this event's actor, flow and trace, not the batch's last.
+                uow.capture_events()
             except Exception as exc:
                 span.record_exception(exc)
                 span.set_status(Status(StatusCode.ERROR, str(exc)))

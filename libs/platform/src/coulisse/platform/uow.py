@@ -7,6 +7,7 @@ so an idempotency key or an inbox row always joins the transaction of the effect
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
@@ -31,6 +32,16 @@ def current_traceparent() -> str | None:
     return carrier.get("traceparent")
 
 
+@dataclass(frozen=True)
+class EventOrigin:
+    """Who caused an event, in which flow and which trace: taken while the work that caused it
+    runs, not at commit, so every event of a consumed batch keeps its own."""
+
+    actor: str
+    correlation_id: str | None
+    traceparent: str | None
+
+
 def outbox_channel(service: str) -> str:
     return f"outbox_{service.replace('-', '_')}"
 
@@ -49,7 +60,8 @@ class UnitOfWork:
         self.clock: Clock = clock or SystemClock()
         self._session: AsyncSession | None = None
         self._seen: list[Aggregate] = []
-        self._loose_events: list[EventPayload] = []
+        self._loose_events: list[tuple[EventPayload, EventOrigin | None]] = []
+        self._captured: list[tuple[EventPayload, EventOrigin]] = []
         self.published: list[OutgoingEvent] = []
 
     @property
@@ -62,6 +74,7 @@ class UnitOfWork:
         self._session = self._sessions()
         self._seen = []
         self._loose_events = []
+        self._captured = []
         self.published = []
         self._open_repositories(self._session)
         return self
@@ -86,44 +99,50 @@ class UnitOfWork:
         if all(seen is not aggregate for seen in self._seen):
             self._seen.append(aggregate)
 
-    def emit(self, event: EventPayload) -> None:
-        """An event that belongs to no loaded aggregate (e.g. a reaction to a consumed event)."""
-        self._loose_events.append(event)
+    def emit(self, event: EventPayload, origin: EventOrigin | None = None) -> None:
+        """An event that belongs to no loaded aggregate (e.g. a reaction to a consumed event);
+        `origin` when it was caused earlier than now."""
+        self._loose_events.append((event, origin))
 
-    def collect_new_events(self) -> list[EventPayload]:
-        events: list[EventPayload] = []
+    def origin(self) -> EventOrigin:
+        """The actor, correlation and trace of the work running now."""
+        causation = current_causation(default_actor=f"system:{self.service}")
+        return EventOrigin(causation.actor, causation.correlation_id, current_traceparent())
+
+    def capture_events(self) -> None:
+        """Stamps the events recorded so far with the origin in force now. The inbox consumer
+        calls it after each event it applies; a commit calls it for whatever is left."""
+        origin = self.origin()
         for aggregate in self._seen:
-            events.extend(aggregate.pull_events())
-        events.extend(self._loose_events)
+            self._captured.extend((event, origin) for event in aggregate.pull_events())
+        self._captured.extend((event, stamped or origin) for event, stamped in self._loose_events)
         self._loose_events = []
-        return events
 
     async def commit(self) -> None:
-        events = self.collect_new_events()
-        if events:
-            await self._write_outbox(events)
+        self.capture_events()
+        captured, self._captured = self._captured, []
+        if captured:
+            await self._write_outbox(captured)
         await self.session.commit()
 
     async def rollback(self) -> None:
         await self.session.rollback()
 
-    async def _write_outbox(self, events: list[EventPayload]) -> None:
-        causation = current_causation(default_actor=f"system:{self.service}")
-        traceparent = current_traceparent()
-        correlation_id = causation.correlation_id
+    async def _write_outbox(self, events: list[tuple[EventPayload, EventOrigin]]) -> None:
+        # Later events of the same piece of work belong to the flow its first event started.
+        flows: dict[EventOrigin, str] = {}
         rows: list[dict[str, Any]] = []
         now = self.clock.now()
-        for payload in events:
+        for payload, origin in events:
             outgoing = build_envelope(
                 payload,
                 service=self.service,
-                actor=causation.actor,
-                correlation_id=correlation_id,
-                traceparent=traceparent,
+                actor=origin.actor,
+                correlation_id=origin.correlation_id or flows.get(origin),
+                traceparent=origin.traceparent,
                 time=now,
             )
-            # Later events of the same command belong to the flow the first one started.
-            correlation_id = correlation_id or str(outgoing.event_id)
+            flows.setdefault(origin, origin.correlation_id or str(outgoing.event_id))
             self.published.append(outgoing)
             rows.append(
                 {

@@ -19,6 +19,7 @@ from coulisse.contracts.base import EventPayload
 from coulisse.platform.clock import Clock, default_clock
 from coulisse.platform.counters import advance
 from coulisse.platform.repository import Repository
+from coulisse.platform.uow import EventOrigin
 
 from ..domain.journal_entry import JournalEntry
 from ..domain.lettering import OpenItem, letter_code, settled_groups
@@ -32,8 +33,9 @@ class Books(Repository):
         self,
         session: Any,
         track: Any,
-        emit: Callable[[EventPayload], None] | None = None,
+        emit: Callable[[EventPayload, EventOrigin | None], None] | None = None,
         clock: Clock | None = None,
+        origin: Callable[[], EventOrigin] | None = None,
     ) -> None:
         super().__init__(session, track)
         # Read-only uses (queries, exports) never number an entry, so they need no clock.
@@ -41,14 +43,21 @@ class Books(Repository):
         # Posted entries hand their events straight to the unit of work: tracking thousands of
         # aggregates one by one would cost a scan of the tracked list each.
         self._emit = emit
+        self._origin = origin
         self._pending: list[JournalEntry] = []
+        # Entries are numbered and published at commit, for the whole batch: each keeps the
+        # actor, flow and trace of the event that caused it, taken when it was added.
+        self._origins: dict[UUID, EventOrigin] = {}
 
     def add(self, entry: JournalEntry) -> None:
         self._pending.append(entry)
+        if self._origin is not None:
+            self._origins[entry.id] = self._origin()
 
     async def flush(self) -> list[JournalEntry]:
         """Numbers, writes and letters every pending entry; returns those really posted."""
         pending, self._pending = self._pending, []
+        origins, self._origins = self._origins, {}
         if not pending:
             return []
         entries = await self._not_yet_posted(pending)
@@ -66,7 +75,7 @@ class Books(Repository):
                 self.track(entry)
             else:
                 for event in entry.pull_events():
-                    self._emit(event)
+                    self._emit(event, origins.get(entry.id))
         await self._write(entries)
         await self._resolve_suspended(entries, now)
         await self._letter(entries, now)

@@ -31,7 +31,7 @@ class GatewayUnitOfWork(UnitOfWork):
         self.rules = rules
 
     def _open_repositories(self, session: AsyncSession) -> None:
-        self.books = Books(session, self.track, self.emit, self.clock)
+        self.books = Books(session, self.track, self.emit, self.clock, self.origin)
         self.periods = PeriodRepository(session, self.track)
         self.suspense = SuspenseRepository(session, self.track)
         self.auxiliaries = AuxiliaryAccountRepository(session, self.track)
