@@ -6,11 +6,13 @@ application layer uses it too); their query parameters: `PageQuery` here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema
 
 from coulisse.platform.clock import Clock
 from coulisse.platform.commands import CommandRunner
@@ -27,6 +29,26 @@ class RequestModel(BaseModel):
 
 class ResponseModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: Any) -> date:
+    # Strict: a JSON string YYYY-MM-DD, never a number or a datetime that pydantic would coerce.
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError("a date is a string YYYY-MM-DD")
+    return date.fromisoformat(value)
+
+
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_iso_date),
+    WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-11-02"]}),
+]
+"""A date field of a request body."""
 
 
 # Typed dependencies: each service binds them to its own classes in `entrypoints/deps.py`

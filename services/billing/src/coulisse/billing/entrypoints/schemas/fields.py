@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
 
 from coulisse.contracts.money import DecimalString, Money
 
 from ...domain.amounts import REVENUE_ACCOUNT, VAT_RATES, canonical_vat_rate
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _iso_date(value: Any) -> date:
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str) or not _DATE.match(value):
-        raise ValueError("a date is a string YYYY-MM-DD")
-    return date.fromisoformat(value)
 
 
 def _vat_rate(value: Decimal) -> Decimal:
@@ -31,11 +19,6 @@ def _vat_rate(value: Decimal) -> Decimal:
     return rate
 
 
-IsoDate = Annotated[
-    date,
-    BeforeValidator(_iso_date),
-    WithJsonSchema({"type": "string", "format": "date", "examples": ["2026-11-02"]}),
-]
 Quantity = Annotated[DecimalString, Field(gt=0)]
 UnitPrice = Annotated[Money, Field(ge=0)]
 PositiveMoney = Annotated[Money, Field(gt=0)]

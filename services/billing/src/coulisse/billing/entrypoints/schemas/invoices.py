@@ -10,12 +10,12 @@ from pydantic import Field, StrictBool, model_validator
 
 from coulisse.contracts.billing import DocumentLine, InvoiceKind, VatSubtotal
 from coulisse.contracts.money import Currency, Money
-from coulisse.platform.api import RequestModel, ResponseModel
+from coulisse.platform.api import IsoDate, RequestModel, ResponseModel
 
 from ...application.commands import LineInput
 from ...domain.credit_notes import CreditNote
 from ...domain.invoices import Invoice, InvoiceStatus
-from .fields import Description, IsoDate, Quantity, Reason, RevenueAccount, UnitPrice, VatRate
+from .fields import Description, Quantity, Reason, RevenueAccount, UnitPrice, VatRate
 
 
 class LineIn(RequestModel):

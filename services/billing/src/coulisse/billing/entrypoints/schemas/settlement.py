@@ -10,13 +10,13 @@ from pydantic import Field
 
 from coulisse.contracts.billing import Allocation, InvoiceKind, PaymentMethod, RefundReason
 from coulisse.contracts.money import Currency, Money
-from coulisse.platform.api import RequestModel, ResponseModel
+from coulisse.platform.api import IsoDate, RequestModel, ResponseModel
 
 from ...domain.balance import Balance
 from ...domain.invoices import Invoice, InvoiceStatus
 from ...domain.payments import Payment, RequestedAllocation
 from ...domain.refunds import Refund
-from .fields import ExternalRef, IsoDate, PositiveMoney
+from .fields import ExternalRef, PositiveMoney
 
 
 class AllocationIn(RequestModel):

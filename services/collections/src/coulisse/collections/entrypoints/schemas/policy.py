@@ -8,12 +8,12 @@ from uuid import UUID
 from pydantic import Field
 
 from coulisse.contracts.collections import DunningChannel, FeeKind, InsolvencyKind
-from coulisse.platform.api import RequestModel, ResponseModel
+from coulisse.platform.api import IsoDate, RequestModel, ResponseModel
 
 from ...application.commands import ExclusionInput, LevelInput
 from ...domain.customers import CollectionsCustomer, Insolvency
 from ...domain.policy import DunningExclusion, DunningPolicy
-from .fields import IsoDate, WholeNumber
+from .fields import WholeNumber
 
 
 class LevelIn(RequestModel):

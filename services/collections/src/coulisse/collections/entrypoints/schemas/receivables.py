@@ -16,14 +16,13 @@ from coulisse.contracts.collections import (
 )
 from coulisse.contracts.customer import CustomerKind
 from coulisse.contracts.money import Money
-from coulisse.platform.api import RequestModel, ResponseModel
+from coulisse.platform.api import IsoDate, RequestModel, ResponseModel
 
 from ...application.handlers import Classification
 from ...application.queries import CustomerCollections, ReceivableView, WorkItem, WorkReason
 from ...domain.engine import HoldReason
 from ...domain.write_offs import WriteOff, WriteOffReason
 from .agreements import DisputeRead, PlanRead, PromiseRead
-from .fields import IsoDate
 from .policy import ExclusionRead, InsolvencyRead
 
 

@@ -9,12 +9,11 @@ from pydantic import Field, StrictBool
 
 from coulisse.contracts.collections import DunningChannel, FeeKind
 from coulisse.contracts.money import DecimalString, Money
-from coulisse.platform.api import RequestModel, ResponseModel
+from coulisse.platform.api import IsoDate, RequestModel, ResponseModel
 
 from ...application.queries import NoticeView
 from ...domain.charges import LateInterest
 from ...domain.engine import Charge, DunningRun, Held, HoldReason, Notice
-from .fields import IsoDate
 
 
 class RunCreate(RequestModel):
