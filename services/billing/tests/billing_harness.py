@@ -11,7 +11,6 @@ from uuid import UUID, uuid4
 
 import httpx
 import sqlalchemy as sa
-from aiokafka import ConsumerRecord
 
 from coulisse.billing.adapters import tables
 from coulisse.billing.adapters.uow import BillingUnitOfWork
@@ -22,7 +21,6 @@ from coulisse.contracts.base import EventPayload
 from coulisse.contracts.customer import CustomerRegistered
 from coulisse.platform import testing
 from coulisse.platform.clock import SettableClock, today
-from coulisse.platform.envelope import build_envelope
 from coulisse.platform.inbox import InboxConsumer
 from coulisse.platform.service import Runtime
 from coulisse.platform.tables import outbox_table
@@ -96,28 +94,7 @@ class Billing:
 
     async def deliver(self, payload: EventPayload, *, event_id: UUID | None = None) -> None:
         """Hands an event to billing's inbox consumer, as if Kafka had delivered it."""
-        outgoing = build_envelope(
-            payload,
-            service=payload.TYPE.split(".")[0],
-            actor="test",
-            correlation_id=None,
-            traceparent=None,
-            event_id=event_id,
-        )
-        record: ConsumerRecord[bytes, bytes] = ConsumerRecord(
-            topic=outgoing.topic,
-            partition=0,
-            offset=0,
-            timestamp=0,
-            timestamp_type=0,
-            key=outgoing.key.encode(),
-            value=outgoing.value,
-            checksum=None,
-            serialized_key_size=len(outgoing.key),
-            serialized_value_size=len(outgoing.value),
-            headers=(),
-        )
-        await self.consumer.process([record])
+        await self.consumer.process([testing.consumed_record(payload, event_id=event_id)])
 
     async def register_customer(self, payment_terms_days: int = 30, **overrides: Any) -> UUID:
         customer_id = uuid4()

@@ -15,7 +15,6 @@ from uuid import UUID, uuid4
 
 import httpx
 import sqlalchemy as sa
-from aiokafka import ConsumerRecord
 
 from coulisse.collections.adapters import tables
 from coulisse.collections.adapters.uow import CollectionsUnitOfWork
@@ -36,7 +35,6 @@ from coulisse.contracts.money import ZERO
 from coulisse.contracts.topics import COLLECTIONS_EVENTS
 from coulisse.platform import testing
 from coulisse.platform.clock import SettableClock
-from coulisse.platform.envelope import build_envelope
 from coulisse.platform.inbox import InboxConsumer
 from coulisse.platform.service import Runtime
 from coulisse.platform.tables import outbox_table
@@ -109,28 +107,7 @@ class Collections:
 
     async def deliver(self, payload: EventPayload, *, event_id: UUID | None = None) -> None:
         """Hands an event to the inbox consumer, as if Kafka had delivered it."""
-        outgoing = build_envelope(
-            payload,
-            service=payload.TYPE.split(".")[0],
-            actor="test",
-            correlation_id=None,
-            traceparent=None,
-            event_id=event_id,
-        )
-        record: ConsumerRecord[bytes, bytes] = ConsumerRecord(
-            topic=outgoing.topic,
-            partition=0,
-            offset=0,
-            timestamp=0,
-            timestamp_type=0,
-            key=outgoing.key.encode(),
-            value=outgoing.value,
-            checksum=None,
-            serialized_key_size=len(outgoing.key),
-            serialized_value_size=len(outgoing.value),
-            headers=(),
-        )
-        await self.consumer.process([record])
+        await self.consumer.process([testing.consumed_record(payload, event_id=event_id)])
 
     async def register(
         self, customer_id: UUID | None = None, *, kind: CustomerKind = "company"

@@ -11,9 +11,10 @@ from aiokafka import ConsumerRecord
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from coulisse.contracts.customer import CustomerErased
+from coulisse.platform import testing
 from coulisse.platform.clock import SettableClock
 from coulisse.platform.db import session_factory
-from coulisse.platform.envelope import IncomingEvent, build_envelope
+from coulisse.platform.envelope import IncomingEvent
 from coulisse.platform.inbox import InboxConsumer
 from coulisse.platform.tables import outbox_table, platform_metadata
 from coulisse.platform.uow import UnitOfWork
@@ -23,26 +24,9 @@ CLOCK = SettableClock("2026-06-15T10:00:00Z")
 
 
 def record(correlation_id: str, offset: int) -> ConsumerRecord[bytes, bytes]:
-    outgoing = build_envelope(
-        CustomerErased(customer_id=uuid4(), account_number=f"C{offset:06d}"),
-        service="customer",
-        actor=f"agent-{offset}",
-        correlation_id=correlation_id,
-        traceparent=None,
-        time=CLOCK.now(),
-    )
-    return ConsumerRecord(
-        topic=outgoing.topic,
-        partition=0,
-        offset=offset,
-        timestamp=0,
-        timestamp_type=0,
-        key=outgoing.key.encode(),
-        value=outgoing.value,
-        checksum=None,
-        serialized_key_size=len(outgoing.key),
-        serialized_value_size=len(outgoing.value),
-        headers=(),
+    erased = CustomerErased(customer_id=uuid4(), account_number=f"C{offset:06d}")
+    return testing.consumed_record(
+        erased, actor=f"agent-{offset}", correlation_id=correlation_id, offset=offset
     )
 
 

@@ -24,13 +24,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Generic
+from uuid import UUID
 
 import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from fastapi import FastAPI
 
+from coulisse.contracts.base import EventPayload
 from coulisse.platform.auth import mint_token
 from coulisse.platform.clock import START_ENV, Clock, SettableClock, default_clock
+from coulisse.platform.envelope import build_envelope
 from coulisse.platform.migrations import upgrade
 from coulisse.platform.service import Runtime, S, ServiceDefinition, U, create_app
 from coulisse.platform.settings import ALL_SCOPES
@@ -122,6 +125,39 @@ async def read_topic(
         return found
     finally:
         await consumer.stop()
+
+
+def consumed_record(
+    payload: EventPayload,
+    *,
+    event_id: UUID | None = None,
+    actor: str = "test",
+    correlation_id: str | None = None,
+    offset: int = 0,
+) -> ConsumerRecord[bytes, bytes]:
+    """A Kafka record carrying `payload` as its producer would have published it, for handing
+    straight to an inbox consumer's `process`."""
+    outgoing = build_envelope(
+        payload,
+        service=payload.TYPE.split(".")[0],
+        actor=actor,
+        correlation_id=correlation_id,
+        traceparent=None,
+        event_id=event_id,
+    )
+    return ConsumerRecord(
+        topic=outgoing.topic,
+        partition=0,
+        offset=offset,
+        timestamp=0,
+        timestamp_type=0,
+        key=outgoing.key.encode(),
+        value=outgoing.value,
+        checksum=None,
+        serialized_key_size=len(outgoing.key),
+        serialized_value_size=len(outgoing.value),
+        headers=(),
+    )
 
 
 def event_json(record: ConsumerRecord[Any, Any]) -> dict[str, Any]:
