@@ -29,7 +29,8 @@ async def readyz(request: Request) -> JSONResponse:
     failing: list[str] = []
     for name, check in checks.items():
         try:
-            await asyncio.wait_for(check(), timeout=3)
+            async with asyncio.timeout(3):  # not wait_for: it may swallow a cancellation
+                await check()
             results[name] = "ok"
         except Exception as exc:  # any failure means "not ready", named
             results[name] = f"failing: {type(exc).__name__}: {exc}"[:300]

@@ -118,8 +118,11 @@ class OutboxRelay:
             if now - last_purge > timedelta(hours=1):
                 await self.purge(now)
                 last_purge = now
+            # asyncio.timeout, not wait_for: on Python 3.11, wait_for swallows a cancellation that
+            # arrives as the wake-up fires, and a relay being stopped would then run on forever.
             with suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
+                async with asyncio.timeout(self._poll_interval):
+                    await self._wakeup.wait()
             self._wakeup.clear()
 
     async def publish_pending(self) -> int:
