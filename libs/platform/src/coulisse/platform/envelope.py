@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 from pydantic import ValidationError
@@ -19,6 +20,9 @@ CONTENT_TYPE = CloudEvent.CONTENT_TYPE
 
 class MalformedEvent(ValueError):
     """A record that is not a CloudEvent we can read: retrying it will never help."""
+
+
+P = TypeVar("P", bound=EventPayload)
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,12 @@ class IncomingEvent:
     @property
     def type(self) -> str:
         return self.envelope.type
+
+    def payload_as(self, model: builtins.type[P]) -> P:
+        """The typed payload, for a handler registered for `model`'s type."""
+        if not isinstance(self.payload, model):
+            raise TypeError(f"{self.type} {self.id} does not carry a {model.__name__}")
+        return self.payload
 
 
 def parse_record_value(value: bytes | None) -> IncomingEvent:

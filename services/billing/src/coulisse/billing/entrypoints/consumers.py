@@ -7,9 +7,7 @@ work and commits it with the inbox row.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
 
-from coulisse.contracts.base import EventPayload
 from coulisse.contracts.collections import FeeAssessed, ReceivableWrittenOff
 from coulisse.contracts.customer import CustomerErased, CustomerRegistered, CustomerUpdated
 from coulisse.contracts.topics import COLLECTIONS_EVENTS, CUSTOMER_EVENTS
@@ -28,17 +26,9 @@ from ..application.commands import (
 )
 from ..config import BillingSettings
 
-P = TypeVar("P", bound=EventPayload)
-
-
-def _payload(event: IncomingEvent, model: type[P]) -> P:
-    if not isinstance(event.payload, model):
-        raise TypeError(f"{event.type} {event.id} does not carry a {model.__name__}")
-    return event.payload
-
 
 async def on_customer_registered(event: IncomingEvent, uow: BillingUnitOfWork) -> None:
-    data = _payload(event, CustomerRegistered)
+    data = event.payload_as(CustomerRegistered)
     await reactions.learn_registration(
         LearnRegistration(
             customer_id=data.customer_id,
@@ -52,17 +42,17 @@ async def on_customer_registered(event: IncomingEvent, uow: BillingUnitOfWork) -
 
 
 async def on_customer_updated(event: IncomingEvent, uow: BillingUnitOfWork) -> None:
-    data = _payload(event, CustomerUpdated)
+    data = event.payload_as(CustomerUpdated)
     await reactions.learn_update(LearnUpdate(data.customer_id, data.changes()), uow)
 
 
 async def on_customer_erased(event: IncomingEvent, uow: BillingUnitOfWork) -> None:
-    data = _payload(event, CustomerErased)
+    data = event.payload_as(CustomerErased)
     await reactions.learn_erasure(LearnErasure(data.customer_id, data.account_number), uow)
 
 
 async def on_fee_assessed(event: IncomingEvent, uow: BillingUnitOfWork) -> None:
-    data = _payload(event, FeeAssessed)
+    data = event.payload_as(FeeAssessed)
     await reactions.issue_fee_invoice(
         IssueFeeInvoice(
             fee_id=data.fee_id,
@@ -77,7 +67,7 @@ async def on_fee_assessed(event: IncomingEvent, uow: BillingUnitOfWork) -> None:
 
 
 async def on_receivable_written_off(event: IncomingEvent, uow: BillingUnitOfWork) -> None:
-    data = _payload(event, ReceivableWrittenOff)
+    data = event.payload_as(ReceivableWrittenOff)
     await reactions.record_write_off(
         RecordWriteOff(
             write_off_id=data.write_off_id,

@@ -8,9 +8,7 @@ nothing collections keeps: no handler, the inbox still records them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
 
-from coulisse.contracts.base import EventPayload
 from coulisse.contracts.billing import CreditNoteIssued, InvoiceIssued, PaymentReceived
 from coulisse.contracts.customer import CustomerErased, CustomerRegistered, CustomerUpdated
 from coulisse.contracts.topics import BILLING_EVENTS, CUSTOMER_EVENTS
@@ -23,24 +21,16 @@ from ..application import reactions
 from ..application.commands import ApplyBillingFact, LearnErasure, LearnRegistration, LearnUpdate
 from ..config import CollectionsSettings
 
-P = TypeVar("P", bound=EventPayload)
-
-
-def _payload(event: IncomingEvent, model: type[P]) -> P:
-    if not isinstance(event.payload, model):
-        raise TypeError(f"{event.type} {event.id} does not carry a {model.__name__}")
-    return event.payload
-
 
 def _billing_fact(model: type[InvoiceIssued | PaymentReceived | CreditNoteIssued]) -> EventHandler:
     async def handle(event: IncomingEvent, uow: CollectionsUnitOfWork) -> None:
-        await reactions.apply_billing_fact(ApplyBillingFact(_payload(event, model)), uow)
+        await reactions.apply_billing_fact(ApplyBillingFact(event.payload_as(model)), uow)
 
     return handle
 
 
 async def on_customer_registered(event: IncomingEvent, uow: CollectionsUnitOfWork) -> None:
-    data = _payload(event, CustomerRegistered)
+    data = event.payload_as(CustomerRegistered)
     await reactions.learn_registration(
         LearnRegistration(
             customer_id=data.customer_id,
@@ -53,12 +43,12 @@ async def on_customer_registered(event: IncomingEvent, uow: CollectionsUnitOfWor
 
 
 async def on_customer_updated(event: IncomingEvent, uow: CollectionsUnitOfWork) -> None:
-    data = _payload(event, CustomerUpdated)
+    data = event.payload_as(CustomerUpdated)
     await reactions.learn_update(LearnUpdate(data.customer_id, data.changes()), uow)
 
 
 async def on_customer_erased(event: IncomingEvent, uow: CollectionsUnitOfWork) -> None:
-    data = _payload(event, CustomerErased)
+    data = event.payload_as(CustomerErased)
     await reactions.learn_erasure(LearnErasure(data.customer_id, data.account_number), uow)
 
 
