@@ -1,8 +1,8 @@
 """One service process: HTTP API, outbox relay and inbox consumers, wired the same way everywhere.
 
 `python -m coulisse.<service>` serves; `... migrate` applies the service's Alembic migrations.
-`COULISSE_ROLES` (api, relay, consumers) chooses what this process runs, so each part can be
-deployed and scaled on its own.
+`COULISSE_ROLES` (api, relay, consumers, workers) chooses what this process runs, so each part
+can be deployed and scaled on its own.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import typer
 import uvicorn
@@ -54,6 +54,14 @@ class Wiring(Generic[S]):
     clock: Clock
 
 
+class Worker(Protocol):
+    """A service's own background loop (a scheduler, a mail sender): runs until cancelled."""
+
+    name: str
+
+    async def run(self) -> None: ...
+
+
 @dataclass
 class ServiceDefinition(Generic[S, U]):
     """What a service contributes; everything else is the platform's.
@@ -70,6 +78,8 @@ class ServiceDefinition(Generic[S, U]):
     unit_of_work: Callable[[Wiring[S]], Callable[[], U]]
     alembic_ini: Path
     consumers: Callable[[Runtime[S, U]], Sequence[InboxConsumer]] | None = None
+    workers: Callable[[Runtime[S, U]], Sequence[Worker]] | None = None
+    """Started with the `workers` role; a service leaves one out by not building it (off)."""
     version: str = "0.1.0"
     openapi_tags: list[dict[str, Any]] = field(default_factory=list)
 
@@ -90,6 +100,7 @@ class Runtime(Generic[S, U]):
     relay_task: asyncio.Task[None] | None = None
     relay_producer: Any = None
     consumers: list[InboxConsumer] = field(default_factory=list)
+    worker_tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def inbox_consumer(
         self,
@@ -218,10 +229,20 @@ async def start_runtime(
         )
         runtime.relay_producer = producer
         runtime.relay_task = asyncio.create_task(runtime.relay.run(), name="outbox-relay")
+    if settings.has_role("workers") and definition.workers is not None:
+        runtime.worker_tasks = [
+            asyncio.create_task(worker.run(), name=worker.name)
+            for worker in definition.workers(runtime)
+        ]
     return runtime
 
 
 async def stop_runtime(runtime: Runtime[Any, Any]) -> None:
+    for task in runtime.worker_tasks:
+        task.cancel()
+    for task in runtime.worker_tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     if runtime.relay_task is not None:
         runtime.relay_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

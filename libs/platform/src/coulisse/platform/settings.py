@@ -46,7 +46,7 @@ class ServiceSettings(BaseSettings):
     otlp_endpoint: str | None = Field(None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     # Which parts this process runs; separate deployments can scale each part on its own.
-    roles: str = Field("api,relay,consumers", validation_alias="COULISSE_ROLES")
+    roles: str = Field("api,relay,consumers,workers", validation_alias="COULISSE_ROLES")
     relay_batch_size: int = Field(500, validation_alias="COULISSE_RELAY_BATCH_SIZE")
     consumer_max_attempts: int = Field(3, validation_alias="COULISSE_CONSUMER_MAX_ATTEMPTS")
     consumer_batch_size: int = Field(500, validation_alias="COULISSE_CONSUMER_BATCH_SIZE")
