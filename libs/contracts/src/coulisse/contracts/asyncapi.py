@@ -150,9 +150,19 @@ def _headers_schema() -> Document:
     return {
         "type": "object",
         "description": "Kafka record headers.",
-        "required": ["content-type"],
+        "required": ["content-type", "ce_type", "ce_id"],
         "properties": {
             "content-type": {"type": "string", "const": CloudEvent.CONTENT_TYPE},
+            "ce_type": {
+                "type": "string",
+                "description": "The event's `type`, so a consumer can route or skip a record "
+                "without parsing its value.",
+            },
+            "ce_id": {
+                "type": "string",
+                "format": "uuid",
+                "description": "The event's `id`, as in the value.",
+            },
             "traceparent": {
                 "type": "string",
                 "description": "W3C trace context of the request that caused the event.",

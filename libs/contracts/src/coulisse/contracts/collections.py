@@ -222,3 +222,19 @@ class InsolvencyRecorded(EventPayload):
     customer_id: UUID
     kind: InsolvencyKind
     opened_on: date
+
+
+class FeeWaived(EventPayload):
+    """A late-payment charge on an invoice is waived before it was assessed: the runs will not
+    assess it. The reason is kept for whoever asks why the customer was spared."""
+
+    TYPE: ClassVar[str] = "collections.fee.waived.v1"
+    TOPIC: ClassVar[str] = COLLECTIONS_EVENTS
+    SUBJECT_FIELD: ClassVar[str] = "waiver_id"
+
+    waiver_id: UUID
+    customer_id: UUID
+    invoice_id: UUID
+    kind: FeeKind
+    reason: str = Field(min_length=1, max_length=500)
+    waived_on: date

@@ -16,6 +16,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BeforeValidator,
+    Field,
     PlainSerializer,
     StringConstraints,
     WithJsonSchema,
@@ -29,6 +30,12 @@ _MONEY_LIMIT = Decimal("1e13")
 
 DECIMAL_PATTERN = r"^-?\d{1,9}(\.\d{1,6})?$"
 _DECIMAL_RE = re.compile(DECIMAL_PATTERN)
+
+# The same without a sign, and what a zero looks like in them: the JSON Schema of a positive
+# amount is "unsigned and not zero", so a document states exactly what its validation accepts.
+UNSIGNED_MONEY_PATTERN = MONEY_PATTERN.replace("^-?", "^")
+UNSIGNED_DECIMAL_PATTERN = DECIMAL_PATTERN.replace("^-?", "^")
+ZERO_PATTERN = r"^0+(\.0+)?$"
 
 
 def round_money(value: Decimal) -> Decimal:
@@ -86,6 +93,48 @@ DecimalString = Annotated[
     WithJsonSchema({"type": "string", "pattern": DECIMAL_PATTERN, "examples": ["1.5"]}),
 ]
 """A non-money decimal (quantity, VAT rate) carried as a string, never a float."""
+
+
+def _unsigned(value: Decimal) -> Decimal:
+    if value.is_signed():  # "-0.00" too
+        raise ValueError("must not be negative")
+    return value
+
+
+NonNegativeMoney = Annotated[
+    Money,
+    AfterValidator(_unsigned),
+    WithJsonSchema({"type": "string", "pattern": UNSIGNED_MONEY_PATTERN, "examples": ["120.00"]}),
+]
+"""An amount of zero or more, written without a sign."""
+
+PositiveMoney = Annotated[
+    Money,
+    Field(gt=0),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": UNSIGNED_MONEY_PATTERN,
+            "not": {"pattern": ZERO_PATTERN},
+            "examples": ["120.00"],
+        }
+    ),
+]
+"""An amount above zero."""
+
+PositiveDecimal = Annotated[
+    DecimalString,
+    Field(gt=0),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": UNSIGNED_DECIMAL_PATTERN,
+            "not": {"pattern": ZERO_PATTERN},
+            "examples": ["1.5"],
+        }
+    ),
+]
+"""A decimal above zero (a quantity)."""
 
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 """ISO 4217 code, upper case: the currency every amount of the event is in."""

@@ -40,7 +40,8 @@ TOPICS: tuple[Topic, ...] = (
     ),
     Topic(
         name=ACCOUNTING_EVENTS,
-        key_description="the journal code, so that each journal's entries stay in order",
+        key_description="the journal code for entries, so that each journal's entries stay in "
+        "order; the source event's type for a suspended event, the period for a closed period",
         producer="accounting-gateway",
     ),
 )
