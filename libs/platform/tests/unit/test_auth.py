@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import jwt
 import pytest
 
@@ -57,8 +59,22 @@ def test_bad_tokens_are_refused(token: str) -> None:
         verifier().verify(token)
 
 
+PRODUCTION: dict[str, Any] = {
+    "COULISSE_ENV": "production",
+    "COULISSE_JWT_ISSUER": "https://identity.example.com/",
+    "COULISSE_JWT_AUDIENCE": "coulisse-api",
+}
+
+
 def test_production_refuses_the_local_secret() -> None:
     with pytest.raises(ValueError, match="local development secret"):
-        ServiceSettings(COULISSE_ENV="production", COULISSE_JWT_SECRET=LOCAL_DEV_SECRET)
-    ServiceSettings(COULISSE_ENV="production", COULISSE_JWT_SECRET=SECRET)
-    ServiceSettings(COULISSE_ENV="production", COULISSE_JWKS_URL="https://idp.example/jwks")
+        ServiceSettings(**PRODUCTION, COULISSE_JWT_SECRET=LOCAL_DEV_SECRET)
+    ServiceSettings(**PRODUCTION, COULISSE_JWT_SECRET=SECRET)
+    ServiceSettings(**PRODUCTION, COULISSE_JWKS_URL="https://idp.example/jwks")
+
+
+@pytest.mark.parametrize("missing", ["COULISSE_JWT_ISSUER", "COULISSE_JWT_AUDIENCE"])
+def test_production_checks_who_issued_a_token_and_for_whom(missing: str) -> None:
+    values = {k: v for k, v in PRODUCTION.items() if k != missing}
+    with pytest.raises(ValueError, match="COULISSE_JWT_ISSUER and COULISSE_JWT_AUDIENCE"):
+        ServiceSettings(**values, COULISSE_JWT_SECRET=SECRET)

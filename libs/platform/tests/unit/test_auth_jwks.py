@@ -42,17 +42,30 @@ def jwks_url() -> Iterator[str]:
     server.shutdown()
 
 
+ISSUER = "https://identity.example.com/"
+AUDIENCE = "coulisse-api"
+
+
 def claims(**extra: object) -> dict[str, object]:
     return {
         "sub": "agent@idp",
         "scope": "billing:read",
         "exp": timestamp(default_clock()) + 60,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
         **extra,
     }
 
 
 def verifier(url: str) -> TokenVerifier:
-    return TokenVerifier(ServiceSettings(COULISSE_ENV="production", COULISSE_JWKS_URL=url))
+    return TokenVerifier(
+        ServiceSettings(
+            COULISSE_ENV="production",
+            COULISSE_JWKS_URL=url,
+            COULISSE_JWT_ISSUER=ISSUER,
+            COULISSE_JWT_AUDIENCE=AUDIENCE,
+        )
+    )
 
 
 def test_rs256_token_signed_by_the_provider_is_accepted(jwks_url: str) -> None:
@@ -76,5 +89,28 @@ def test_hs256_token_is_refused_when_a_jwks_is_configured(jwks_url: str) -> None
         algorithm="HS256",
         headers={"kid": "idp-1"},
     )
+    with pytest.raises(AuthError):
+        verifier(jwks_url).verify(token)
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"aud": "another-application"},
+        {"iss": "https://another-identity.example.com/"},
+    ],
+)
+def test_a_token_issued_for_another_audience_or_by_another_issuer_is_refused(
+    jwks_url: str, other: dict[str, object]
+) -> None:
+    token = jwt.encode(claims(**other), KEY, algorithm="RS256", headers={"kid": "idp-1"})
+    with pytest.raises(AuthError):
+        verifier(jwks_url).verify(token)
+
+
+@pytest.mark.parametrize("missing", ["aud", "iss"])
+def test_a_token_without_audience_or_issuer_is_refused(jwks_url: str, missing: str) -> None:
+    without = {k: v for k, v in claims().items() if k != missing}
+    token = jwt.encode(without, KEY, algorithm="RS256", headers={"kid": "idp-1"})
     with pytest.raises(AuthError):
         verifier(jwks_url).verify(token)

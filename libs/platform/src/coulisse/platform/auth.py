@@ -17,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from coulisse.platform.clock import Clock, default_clock, timestamp
 from coulisse.platform.context import CausationContext, set_causation
+from coulisse.platform.openapi import Needs, needs
 from coulisse.platform.settings import ALL_SCOPES, ServiceSettings
 
 
@@ -49,13 +50,24 @@ def mint_token(
     ttl_seconds: int = 3600,
     *,
     clock: Clock | None = None,
+    issuer: str | None = None,
+    audience: str | None = None,
 ) -> str:
     """An HS256 token for local use (the `coulisse token` command, tests, demo data)."""
     now = timestamp(clock or default_clock())
     unknown = set(scopes) - set(ALL_SCOPES)
     if unknown:
         raise ValueError(f"unknown scope(s): {', '.join(sorted(unknown))}")
-    claims = {"sub": sub, "scope": " ".join(scopes), "iat": now, "exp": now + ttl_seconds}
+    claims: dict[str, Any] = {
+        "sub": sub,
+        "scope": " ".join(scopes),
+        "iat": now,
+        "exp": now + ttl_seconds,
+    }
+    if issuer is not None:
+        claims["iss"] = issuer
+    if audience is not None:
+        claims["aud"] = audience
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
@@ -121,6 +133,7 @@ def require_scope(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
     if scope not in ALL_SCOPES:
         raise ValueError(f"unknown scope {scope}")
 
+    @needs(Needs.TOKEN)
     async def dependency(
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],

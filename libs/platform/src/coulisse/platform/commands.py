@@ -12,7 +12,9 @@ from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
 from coulisse.platform import idempotency
+from coulisse.platform.db import retry_conflicts
 from coulisse.platform.errors import ProblemError
+from coulisse.platform.openapi import Needs, needs
 from coulisse.platform.uow import UnitOfWork
 
 C = TypeVar("C")
@@ -28,6 +30,7 @@ class IdempotencyKey:
     fingerprint: str
 
 
+@needs(Needs.IDEMPOTENCY_KEY)
 async def _idempotency_key(
     request: Request,
     key: Annotated[
@@ -73,10 +76,12 @@ class CommandRunner(Generic[U]):
         self.uow_factory = uow_factory
 
     async def run(self, handler: Callable[[C, U], Awaitable[R]], command: C) -> R:
-        uow = self.uow_factory()
-        async with uow:
-            result = await handler(command, uow)
-            await uow.commit()
+        async for attempt in retry_conflicts():
+            with attempt:
+                uow = self.uow_factory()
+                async with uow:
+                    result = await handler(command, uow)
+                    await uow.commit()
         return result
 
     async def create(
@@ -93,30 +98,47 @@ class CommandRunner(Generic[U]):
             result = await self.run(handler, command)
             return _json(render(result), status_code)
         for _ in range(2):
-            uow = self.uow_factory()
-            async with uow:
-                stored = await idempotency.find(uow.session, key.key, uow.clock.now())
-                if stored is not None:
-                    return _replay(stored, key)
-                result = await handler(command, uow)
-                response = _json(render(result), status_code)
-                await idempotency.store(
-                    uow.session,
-                    key.key,
-                    idempotency.StoredResponse(key.fingerprint, status_code, bytes(response.body)),
-                    uow.clock.now(),
-                )
-                try:
-                    await uow.commit()
-                except IntegrityError:
-                    # Another request with the same key committed first: replay its answer.
-                    continue
-                return response
+            answer = await self._create_once(handler, command, render, key, status_code)
+            if answer is not None:
+                return answer
         raise ProblemError(
             409,
             "Conflict with the current state",
             "a request with this Idempotency-Key is in progress",
         )
+
+    async def _create_once(
+        self,
+        handler: Callable[[C, U], Awaitable[R]],
+        command: C,
+        render: Callable[[R], BaseModel],
+        key: IdempotencyKey,
+        status_code: int,
+    ) -> Response | None:
+        """One try under the key; None when another request with it committed first."""
+        async for attempt in retry_conflicts():
+            with attempt:
+                uow = self.uow_factory()
+                async with uow:
+                    stored = await idempotency.find(uow.session, key.key, uow.clock.now())
+                    if stored is not None:
+                        return _replay(stored, key)
+                    result = await handler(command, uow)
+                    response = _json(render(result), status_code)
+                    await idempotency.store(
+                        uow.session,
+                        key.key,
+                        idempotency.StoredResponse(
+                            key.fingerprint, status_code, bytes(response.body)
+                        ),
+                        uow.clock.now(),
+                    )
+                    try:
+                        await uow.commit()
+                    except IntegrityError:
+                        return None  # the other request's answer is replayed next time
+                    return response
+        raise AssertionError("retry_conflicts() reraises its last error")
 
 
 def _json(model: BaseModel, status_code: int) -> Response:

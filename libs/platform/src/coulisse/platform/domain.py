@@ -30,6 +30,13 @@ class NotFound(DomainError):
     title = "Not found"
 
 
+class Gone(DomainError):
+    """The resource existed and was removed for good (an erased customer's key)."""
+
+    status = 410
+    title = "Gone"
+
+
 class Conflict(DomainError):
     """The command contradicts the current state (e.g. an invalid status transition)."""
 

@@ -97,13 +97,32 @@ class IncomingEvent:
         return self.payload
 
 
+def describe_invalid(exc: ValidationError) -> str:
+    """Where and why data does not fit its model, without the values (they may be personal
+    data, and this text reaches logs and dead-letter headers)."""
+    problems = [
+        f"{'.'.join(str(part) for part in error['loc']) or '(root)'}: {error['msg']}"
+        for error in exc.errors(include_input=False, include_url=False)
+    ]
+    return f"{exc.error_count()} validation error(s): " + "; ".join(problems)
+
+
+def error_text(exc: BaseException) -> str:
+    """`Type: message` of an error, for logs, spans and dead-letter headers; a validation error
+    says where and why, not the values it was given."""
+    message = describe_invalid(exc) if isinstance(exc, ValidationError) else str(exc)
+    return f"{type(exc).__name__}: {message}"
+
+
 def parse_record_value(value: bytes | None) -> IncomingEvent:
     if not value:
         raise MalformedEvent("empty record value")
     try:
         raw: Any = json.loads(value)
         envelope = CloudEvent.model_validate(raw)
-    except (ValueError, ValidationError) as exc:
+    except ValidationError as exc:
+        raise MalformedEvent(f"not a CloudEvents JSON document: {describe_invalid(exc)}") from exc
+    except ValueError as exc:
         raise MalformedEvent(f"not a CloudEvents JSON document: {exc}") from exc
     model = EVENT_TYPES.get(envelope.type)
     if model is None:
@@ -111,5 +130,7 @@ def parse_record_value(value: bytes | None) -> IncomingEvent:
     try:
         payload = model.model_validate(envelope.data)
     except ValidationError as exc:
-        raise MalformedEvent(f"{envelope.type} payload does not match its schema: {exc}") from exc
+        raise MalformedEvent(
+            f"{envelope.type} payload does not match its schema: {describe_invalid(exc)}"
+        ) from exc
     return IncomingEvent(envelope=envelope, payload=payload)

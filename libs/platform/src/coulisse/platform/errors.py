@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, routing
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from coulisse.platform.auth import AuthError, ScopeError
 from coulisse.platform.domain import DomainError
+from coulisse.platform.envelope import error_text
+from coulisse.platform.openapi import PROBLEM_JSON, RETRY_AFTER_SECONDS
+from coulisse.platform.outages import ASYNCPG_OUTAGES, BROKER_OUTAGES, is_outage
 
-PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("coulisse.errors")
 
 
@@ -40,6 +44,15 @@ def problem(
     }
     body.update(extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def outage_problem() -> JSONResponse:
+    return problem(
+        503,
+        "Service unavailable",
+        "the database or the broker cannot be reached; retry in a few seconds",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -70,6 +83,17 @@ def validation_problem(exc: RequestValidationError) -> JSONResponse:
     return problem(422, "Invalid input", f"invalid field(s): {fields}", errors=errors)
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method the request's path answers (`Allow` of a 405), not only the first route's."""
+    path = request.scope.get("path", "")
+    methods: set[str] = set()
+    for route in routing.iter_route_contexts(request.app.routes):
+        pattern = getattr(route, "path_regex", None)
+        if pattern is not None and pattern.match(path):
+            methods.update(route.methods or ())
+    return ", ".join(sorted(methods))
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -95,16 +119,42 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem(exc.status, exc.title, exc.detail, **exc.extra)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         titles = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
         title = titles.get(exc.status_code, "HTTP error")
-        return problem(
-            exc.status_code, title, str(exc.detail), headers=getattr(exc, "headers", None)
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        return problem(exc.status_code, title, str(exc.detail), headers=headers or None)
+
+    async def _outage(request: Request, exc: Exception) -> JSONResponse:
+        if not is_outage(exc):
+            raise exc  # an ordinary failure: the 500 below
+        log.warning(
+            "%s %s: dependency unreachable: %s: %s",
+            request.method,
+            request.url.path,
+            type(exc).__name__,
+            exc,
         )
+        return outage_problem()
+
+    # OSError covers refused, reset and timed-out connections; each is looked at above.
+    for outage in (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError, *ASYNCPG_OUTAGES):
+        app.add_exception_handler(outage, _outage)
+    for outage in BROKER_OUTAGES:
+        app.add_exception_handler(outage, _outage)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        # The frames, and the error's text without the values a validation error would quote.
+        log.error(
+            "unhandled error on %s %s: %s\n%s",
+            request.method,
+            request.url.path,
+            error_text(exc),
+            "".join(traceback.format_tb(exc.__traceback__)),
+        )
         return problem(
             500, "Internal server error", "an unexpected error occurred; it has been logged"
         )

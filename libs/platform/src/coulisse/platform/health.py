@@ -4,24 +4,38 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from coulisse.platform.openapi import PROBLEM_JSON, RETRY_AFTER_SECONDS, problems
 
 Check = Callable[[], Awaitable[None]]
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="The process is alive")
+class Alive(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+    checks: dict[str, str] = Field(description="each dependency and `ok`")
+
+
+@router.get("/healthz", response_model=Alive, summary="The process is alive")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
 @router.get(
     "/readyz",
+    response_model=Readiness,
     summary="The database and Kafka are reachable",
-    responses={503: {"description": "not ready"}},
+    responses=problems((503, "not ready: `checks` names each dependency, `ok` or why it fails")),
 )
 async def readyz(request: Request) -> JSONResponse:
     checks: dict[str, Check] = request.app.state.readiness_checks
@@ -43,5 +57,10 @@ async def readyz(request: Request) -> JSONResponse:
             "detail": f"unreachable: {', '.join(failing)}",
             "checks": results,
         }
-        return JSONResponse(body, status_code=503, media_type="application/problem+json")
+        return JSONResponse(
+            body,
+            status_code=503,
+            media_type=PROBLEM_JSON,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     return JSONResponse({"status": "ready", "checks": results})

@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from aiokafka import AIOKafkaProducer
 from opentelemetry import trace
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -148,10 +148,21 @@ class OutboxRelay:
         if not rows:
             return 0
         failpoint("relay.before_publish")
-        deliveries = []
-        for row in rows:
-            deliveries.append(await self._send(row))
-        await asyncio.gather(*deliveries)
+        sends: list[tuple[Span, asyncio.Future[Any]]] = []
+        try:
+            for row in rows:
+                sends.append(await self._send(row))
+            acknowledged = await asyncio.gather(*(delivery for _, delivery in sends))
+        except BaseException as exc:
+            for span, _ in sends:
+                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+                span.end()
+            raise
+        # Each send span lasts until the broker's acknowledgement, which says where it landed.
+        for (span, _), metadata in zip(sends, acknowledged, strict=True):
+            span.set_attribute("messaging.destination.partition.id", str(metadata.partition))
+            span.set_attribute("messaging.kafka.offset", metadata.offset)
+            span.end()
         failpoint("relay.after_publish")
         async with self._engine.begin() as conn:
             await conn.execute(
@@ -162,32 +173,43 @@ class OutboxRelay:
         self.published_count += len(rows)
         return len(rows)
 
-    async def _send(self, row: Any) -> asyncio.Future[Any]:
+    async def _send(self, row: Any) -> tuple[Span, asyncio.Future[Any]]:
+        """Enqueues one row; returns its span, still open, and the future of its acknowledgement.
+
+        The span continues the trace of the work that wrote the row (its stored traceparent), and
+        the record's `traceparent` header names the span, so the consumer's span follows it."""
         parent = _propagator.extract({"traceparent": row.traceparent} if row.traceparent else {})
-        with tracer.start_as_current_span(
-            f"{row.topic} publish",
+        span = tracer.start_span(
+            f"send {row.topic}",
             context=parent,
             kind=SpanKind.PRODUCER,
             attributes={
                 "messaging.system": "kafka",
+                "messaging.operation.type": "send",
+                "messaging.operation.name": "send",
                 "messaging.destination.name": row.topic,
                 "messaging.message.id": str(row.event_id),
                 "coulisse.event_type": row.event_type,
             },
-        ):
-            headers = {
-                "content-type": CONTENT_TYPE,
-                "ce_type": row.event_type,
-                "ce_id": str(row.event_id),
-            }
-            carrier: dict[str, str] = {}
-            _propagator.inject(carrier)
-            headers.update(carrier)
+        )
+        headers = {
+            "content-type": CONTENT_TYPE,
+            "ce_type": row.event_type,
+            "ce_id": str(row.event_id),
+        }
+        carrier: dict[str, str] = {}
+        _propagator.inject(carrier, context=trace.set_span_in_context(span))
+        headers.update(carrier)
+        try:
             # send() only enqueues; the returned future resolves on the broker's acknowledgement.
             delivery: asyncio.Future[Any] = await self._producer.send(
                 row.topic, value=row.value, key=row.key.encode(), headers=encode_headers(headers)
             )
-            return delivery
+        except BaseException as exc:
+            span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            span.end()
+            raise
+        return span, delivery
 
     async def purge(self, now: datetime) -> None:
         """Housekeeping of the guarantee's tables: sent outbox rows and old inbox rows go."""

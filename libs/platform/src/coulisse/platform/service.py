@@ -20,9 +20,11 @@ import typer
 import uvicorn
 from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from prometheus_client.core import Metric
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from coulisse.platform import db
@@ -33,10 +35,20 @@ from coulisse.platform.errors import install_problem_handlers, problem
 from coulisse.platform.health import router as health_router
 from coulisse.platform.inbox import DeadLetter, EventHandler, InboxConsumer
 from coulisse.platform.kafka import idempotent_producer
+from coulisse.platform.metrics import HttpMetricsMiddleware, ServiceMetrics
+from coulisse.platform.metrics import router as metrics_router
 from coulisse.platform.migrations import upgrade
+from coulisse.platform.openapi import install_openapi
+from coulisse.platform.personal_data import CustomerEvents
 from coulisse.platform.relay import OutboxRelay
+from coulisse.platform.service_token import customer_events
 from coulisse.platform.settings import ServiceSettings
-from coulisse.platform.telemetry import current_trace_id, setup_logging, setup_tracing
+from coulisse.platform.telemetry import (
+    current_trace_id,
+    redact_request_span,
+    setup_logging,
+    setup_tracing,
+)
 from coulisse.platform.uow import UnitOfWork
 
 log = logging.getLogger("coulisse.service")
@@ -82,6 +94,10 @@ class ServiceDefinition(Generic[S, U]):
     """Started with the `workers` role; a service leaves one out by not building it (off)."""
     version: str = "0.1.0"
     openapi_tags: list[dict[str, Any]] = field(default_factory=list)
+    commands: Sequence[Callable[..., None]] = ()
+    """More commands of `python -m coulisse.<service>`, next to `serve` and `migrate`."""
+    metrics: Callable[[Runtime[S, U]], Awaitable[Sequence[Metric]]] | None = None
+    """The service's own Prometheus families, read at each scrape of `/metrics`."""
 
 
 @dataclass
@@ -101,6 +117,14 @@ class Runtime(Generic[S, U]):
     relay_producer: Any = None
     consumers: list[InboxConsumer] = field(default_factory=list)
     worker_tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    customer_data: CustomerEvents | None = None
+    """Set by a test before the consumers are built; else made from the settings on first use."""
+
+    def customer_events(self) -> CustomerEvents:
+        """The reader of customer events, which opens their sealed personal fields."""
+        if self.customer_data is None:
+            self.customer_data = customer_events(self.settings, self.clock)
+        return self.customer_data
 
     def inbox_consumer(
         self,
@@ -138,7 +162,7 @@ def create_app(
     """The service's ASGI app; `clock` is the system clock unless a test hands its own."""
     service_settings = settings or load_settings(definition)
     service_clock = clock or SystemClock()
-    setup_tracing(definition.name, service_settings.otlp_endpoint)
+    setup_tracing(definition.name, service_settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -162,14 +186,35 @@ def create_app(
     app.state.token_verifier = TokenVerifier(service_settings, service_clock)
     install_problem_handlers(app)
     install_middlewares(app, service_settings)
+    app.state.metrics = ServiceMetrics(definition.name)
+    app.add_middleware(HttpMetricsMiddleware, metrics=app.state.metrics)
     app.include_router(health_router)
+    app.include_router(metrics_router)
     for router in definition.routers:
         app.include_router(router)
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz")
+    install_openapi(app)
+    FastAPIInstrumentor.instrument_app(
+        app,
+        excluded_urls="healthz,readyz,metrics",
+        server_request_hook=redact_request_span,
+        # One span per request: the ASGI receive/send events would double a trace's length.
+        exclude_spans=["receive", "send"],
+    )
     return app
 
 
 def install_middlewares(app: FastAPI, settings: ServiceSettings) -> None:
+    if settings.allowed_origins:
+        # Browser front ends on other origins: only those configured, with the bearer header.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.allowed_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Correlation-Id"],
+            expose_headers=["X-Trace-Id", "Idempotent-Replayed", "Retry-After", "Location"],
+            max_age=600,
+        )
+
     @app.middleware("http")
     async def limits_and_trace(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
@@ -250,6 +295,8 @@ async def stop_runtime(runtime: Runtime[Any, Any]) -> None:
         await runtime.relay_producer.stop()
     if runtime.consumers:
         await runtime.broker.stop()
+    if runtime.customer_data is not None:
+        await runtime.customer_data.aclose()
     await runtime.engine.dispose()
 
 
@@ -293,7 +340,7 @@ def main(definition: ServiceDefinition[Any, Any]) -> None:
         settings = load_settings(definition)
         setup_logging(definition.name, settings.log_level)
         if not settings.has_role("api"):
-            setup_tracing(definition.name, settings.otlp_endpoint)
+            setup_tracing(definition.name, settings)
             asyncio.run(_run_workers(definition, settings))
             return
         app = create_app(definition, settings)
@@ -307,6 +354,9 @@ def main(definition: ServiceDefinition[Any, Any]) -> None:
         settings = load_settings(definition)
         upgrade(definition.alembic_ini, settings.effective_database_url)
         typer.echo(f"{definition.name}: database migrated")
+
+    for command in definition.commands:
+        cli.command()(command)
 
     @cli.callback(invoke_without_command=True)
     def default(ctx: typer.Context) -> None:

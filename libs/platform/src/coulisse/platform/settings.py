@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCAL_DEV_SECRET = "coulisse-local-development-secret-change-me"
@@ -14,6 +14,7 @@ LOCAL_DEV_SECRET = "coulisse-local-development-secret-change-me"
 ALL_SCOPES: tuple[str, ...] = (
     "customers:read",
     "customers:write",
+    "customers:keys",
     "billing:read",
     "billing:write",
     "collections:read",
@@ -21,6 +22,7 @@ ALL_SCOPES: tuple[str, ...] = (
     "accounting:read",
     "accounting:write",
     "reports:read",
+    "reports:admin",
 )
 
 CACHE_DIR = Path(".cache")
@@ -43,7 +45,17 @@ class ServiceSettings(BaseSettings):
     jwks_url: str | None = Field(None, validation_alias="COULISSE_JWKS_URL")
     jwt_audience: str | None = Field(None, validation_alias="COULISSE_JWT_AUDIENCE")
     jwt_issuer: str | None = Field(None, validation_alias="COULISSE_JWT_ISSUER")
+    # Browser front ends allowed to call the API (CORS), comma-separated origins; none by default.
+    cors_origins: str = Field("", validation_alias="COULISSE_CORS_ORIGINS")
     otlp_endpoint: str | None = Field(None, validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT")
+    # Where spans go: OTLP to a collector (containers, Kubernetes; only when the endpoint above is
+    # set), straight to a Zipkin server (the local run), or nowhere. They are created either way.
+    traces_exporter: Literal["otlp", "zipkin", "none"] = Field(
+        "otlp", validation_alias="COULISSE_TRACES_EXPORTER"
+    )
+    zipkin_endpoint: str = Field(
+        "http://127.0.0.1:9411/api/v2/spans", validation_alias="COULISSE_ZIPKIN_ENDPOINT"
+    )
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
     # Which parts this process runs; separate deployments can scale each part on its own.
     roles: str = Field("api,relay,consumers,workers", validation_alias="COULISSE_ROLES")
@@ -54,6 +66,11 @@ class ServiceSettings(BaseSettings):
     # unless set (a test or a blue/green deployment may read the topics under another group).
     consumer_group: str | None = Field(None, validation_alias="COULISSE_CONSUMER_GROUP")
     max_body_bytes: int = Field(1_000_000, validation_alias="COULISSE_MAX_BODY_BYTES")
+    # Where a consumer asks for customers' personal-data keys (`coulisse.platform.personal_data`),
+    # and the token it shows there (scope customers:keys); local and test runs mint one instead.
+    customer_url: str = Field("http://127.0.0.1:8001", validation_alias="COULISSE_CUSTOMER_URL")
+    service_token: SecretStr | None = Field(None, validation_alias="COULISSE_SERVICE_TOKEN")
+    service_token_file: Path | None = Field(None, validation_alias="COULISSE_SERVICE_TOKEN_FILE")
 
     @field_validator(
         "jwks_url",
@@ -62,6 +79,8 @@ class ServiceSettings(BaseSettings):
         "otlp_endpoint",
         "database_url",
         "consumer_group",
+        "service_token",
+        "service_token_file",
         mode="before",
     )
     @classmethod
@@ -82,7 +101,17 @@ class ServiceSettings(BaseSettings):
             )
         if self.env == "production" and self.jwks_url is None and len(self.jwt_secret) < 32:
             raise ValueError("COULISSE_JWT_SECRET must be at least 32 characters in production")
+        if self.env == "production" and (self.jwt_issuer is None or self.jwt_audience is None):
+            # A token the provider issued for another application must not open this API.
+            raise ValueError(
+                "set COULISSE_JWT_ISSUER and COULISSE_JWT_AUDIENCE in production: tokens are "
+                "checked for who issued them and for whom"
+            )
         return self
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
     def effective_database_url(self) -> str:

@@ -8,6 +8,9 @@ real databases.
 - `token`, `auth_headers`: HS256 tokens the services under test accept.
 - `eventually`: polls until something asynchronous has happened.
 - `read_topic`, `event_json`: Kafka topics read the way an outside tool reads them.
+- `envelope`, `publish`: events put on their topics as the producing services' relays do;
+  `start_group_at_end`, `lag`: a consumer group that skips what other tests produced, and how
+  far behind it is.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +36,8 @@ from fastapi import FastAPI
 from coulisse.contracts.base import EventPayload
 from coulisse.platform.auth import mint_token
 from coulisse.platform.clock import START_ENV, Clock, SettableClock, default_clock
-from coulisse.platform.envelope import build_envelope
+from coulisse.platform.envelope import CONTENT_TYPE, OutgoingEvent, build_envelope
+from coulisse.platform.kafka import encode_headers, idempotent_producer
 from coulisse.platform.migrations import upgrade
 from coulisse.platform.service import Runtime, S, ServiceDefinition, U, create_app
 from coulisse.platform.settings import ALL_SCOPES
@@ -90,6 +94,83 @@ async def eventually(
         if time.monotonic() >= deadline:
             raise AssertionError(f"{what}: not within {timeout:g} s")
         await asyncio.sleep(interval)
+
+
+def envelope(
+    payload: EventPayload,
+    *,
+    actor: str = "test-agent",
+    traceparent: str | None = None,
+    event_id: UUID | None = None,
+) -> OutgoingEvent:
+    """The CloudEvent the producing service would publish (its outbox's row)."""
+    return build_envelope(
+        payload,
+        service=payload.TYPE.split(".")[0],
+        actor=actor,
+        correlation_id=None,
+        traceparent=traceparent,
+        event_id=event_id,
+    )
+
+
+async def publish(bootstrap: str, events: Sequence[OutgoingEvent]) -> None:
+    """Produces events as the producing services' relays do (idempotent producer, acks=all)."""
+    producer = idempotent_producer(bootstrap, client_id="coulisse-tests")
+    await producer.start()
+    try:
+        for event in events:
+            headers = {"content-type": CONTENT_TYPE}
+            if event.traceparent:
+                headers["traceparent"] = event.traceparent
+            await producer.send(
+                event.topic, event.value, key=event.key.encode(), headers=encode_headers(headers)
+            )
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def _group_partitions(
+    bootstrap: str, group: str, topics: Sequence[str]
+) -> tuple[AIOKafkaConsumer, list[TopicPartition]]:
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    # A consumer that subscribes to nothing knows no partitions until it asks the cluster.
+    cluster = await consumer._client.fetch_all_metadata()
+    partitions = [
+        TopicPartition(topic, p)
+        for topic in topics
+        for p in sorted(cluster.partitions_for_topic(topic) or ())
+    ]
+    return consumer, partitions
+
+
+async def start_group_at_end(bootstrap: str, group: str, topics: Sequence[str]) -> None:
+    """A new consumer group that will read only what is produced from now on."""
+    consumer, partitions = await _group_partitions(bootstrap, group, topics)
+    try:
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        await consumer.commit(dict(ends))
+    finally:
+        await consumer.stop()
+
+
+async def lag(bootstrap: str, group: str, topics: Sequence[str]) -> int:
+    """Records produced on the topics that the group has not committed yet."""
+    consumer, partitions = await _group_partitions(bootstrap, group, topics)
+    try:
+        ends = await consumer.end_offsets(partitions)
+        behind = 0
+        for partition in partitions:
+            committed = await consumer.committed(partition)
+            behind += ends[partition] - (committed or 0)
+        return behind
+    finally:
+        await consumer.stop()
 
 
 async def read_topic(

@@ -57,3 +57,13 @@ class MoneyType(TypeDecorator[Decimal]):
         if dialect.name == SQLITE:
             return Decimal(int(value)).scaleb(-2)
         return Decimal(value).quantize(CENT)
+
+
+class PercentType(MoneyType):
+    """A rate in percent with two decimals, as central banks and official journals publish them
+    (2.15, 12.15): stored exactly like money, never as a binary float."""
+
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(precision=7)
