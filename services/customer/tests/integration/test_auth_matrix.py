@@ -30,6 +30,8 @@ def v1_routes() -> list[tuple[str, str, str]]:
             methods = route.methods or set()
             writes = methods & {"POST", "PATCH", "PUT", "DELETE"}
             scope = "customers:write" if writes else "customers:read"
+            if route.path.endswith("/personal-data-key"):
+                scope = "customers:keys"
             for method in methods:
                 path = route.path.replace("{customer_id}", ANY_ID).replace("{request_id}", ANY_ID)
                 routes.append((method, path, scope))
@@ -77,7 +79,7 @@ async def test_every_route_refuses_bad_tokens_and_wrong_scopes(
             assert response.headers.get("www-authenticate") == "Bearer"
         response = await customer_api.request(method, path, headers=wrong_scope, json={})
         assert response.status_code == 403, (method, path)
-        if scope == "customers:write":
+        if scope in ("customers:write", "customers:keys"):
             response = await customer_api.request(method, path, headers=read_only, json={})
             assert response.status_code == 403, (method, path)
 

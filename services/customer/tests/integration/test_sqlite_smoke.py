@@ -45,4 +45,4 @@ async def test_customer_service_on_sqlite_publishes_its_events(
             keep=lambda r: r.key == customer_id.encode(),
             until=lambda found: len(found) >= 1,
         )
-    assert [testing.event_json(r)["type"] for r in records] == ["customer.customer.registered.v1"]
+    assert [testing.event_json(r)["type"] for r in records] == ["customer.customer.registered.v2"]

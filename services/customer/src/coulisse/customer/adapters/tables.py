@@ -61,4 +61,18 @@ customer_requests = sa.Table(
     sa.Index("ix_customer_requests_status", "status", "opened_at"),
 )
 
+# Each customer's data key, wrapped by a master key: the only way to open the personal fields
+# of the customer's events. Erasure deletes the row (crypto-shredding).
+personal_data_keys = sa.Table(
+    "personal_data_keys",
+    metadata,
+    sa.Column("customer_id", sa.Uuid(), sa.ForeignKey("customers.id"), primary_key=True),
+    sa.Column("key_id", sa.Uuid(), nullable=False, unique=True),
+    sa.Column("master_key_id", sa.String(64), nullable=False),
+    sa.Column("wrapped_key", sa.LargeBinary(), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("wrapped_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_personal_data_keys_master_key", "master_key_id"),
+)
+
 include_platform_tables(metadata)

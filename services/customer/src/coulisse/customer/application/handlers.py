@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from coulisse.platform.domain import Conflict, NotFound
+from functools import partial
 
+from coulisse.platform.crypto import DataKey
+from coulisse.platform.domain import Conflict, NotFound
+from coulisse.platform.personal_data import seal_personal
+
+from ..adapters.repositories import forget_stored_responses
 from ..adapters.uow import CustomerUnitOfWork
 from ..domain.customers import Customer
 from ..domain.requests import CustomerRequest
@@ -25,19 +30,25 @@ async def _customer(uow: CustomerUnitOfWork, customer_id: object) -> Customer:
 
 async def register_customer(command: RegisterCustomer, uow: CustomerUnitOfWork) -> Customer:
     sequence = await uow.customers.next_account_sequence()
+    key = DataKey.generate()
     customer = Customer.register(
         account_sequence=sequence,
         kind=command.kind,
         profile=command.profile,
         now=uow.clock.now(),
+        seal=partial(seal_personal, key),
     )
     await uow.customers.add(customer)
+    # In the registering transaction: the event never leaves without the key that opens it.
+    await uow.personal_keys.add(customer.id, key, uow.clock.now())
     return customer
 
 
 async def update_customer(command: UpdateCustomer, uow: CustomerUnitOfWork) -> Customer:
     customer = await _customer(uow, command.customer_id)
-    if customer.update(command.changes, now=uow.clock.now()):
+    # A refused update rolls back, so an erased customer never gets a key back here.
+    key = await uow.personal_keys.get_or_create(customer.id, uow.clock.now())
+    if customer.update(command.changes, now=uow.clock.now(), seal=partial(seal_personal, key)):
         await uow.customers.save(customer)
     return customer
 
@@ -46,6 +57,10 @@ async def erase_customer(command: EraseCustomer, uow: CustomerUnitOfWork) -> Cus
     customer = await _customer(uow, command.customer_id)
     customer.erase(now=uow.clock.now())
     await uow.customers.save(customer)
+    # Crypto-shredding, in the erasing transaction: every copy of the customer's sealed fields
+    # (topics, replays, dead letters) becomes unreadable when this commits.
+    await uow.personal_keys.destroy(customer.id)
+    await forget_stored_responses(uow.session, customer.id)
     for request in await uow.requests.for_customer(customer.id):
         request.forget_personal_data()
         await uow.requests.save(request)

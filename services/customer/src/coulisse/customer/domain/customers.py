@@ -6,10 +6,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from uuid import UUID, uuid4
 
-from coulisse.contracts.customer import Address, CustomerErased, CustomerRegistered, CustomerUpdated
+from coulisse.contracts.customer import (
+    PERSONAL_FIELDS,
+    PERSONAL_FIELDS_OF_A_PERSON,
+    Address,
+    CustomerErased,
+    CustomerRegisteredV2,
+    CustomerUpdatedV2,
+    PersonalData,
+)
 from coulisse.platform.domain import Aggregate, Conflict, InvalidInput
 
 from .identifiers import (
@@ -39,6 +47,18 @@ MAX_PAYMENT_TERMS_DAYS = 60  # French law (LME) caps payment terms at 60 days fr
 def format_account_number(sequence: int) -> str:
     """The customer's auxiliary account code: C000042. Never reused, even after erasure."""
     return f"C{sequence:06d}"
+
+
+class Sealer(Protocol):
+    """Seals a customer's personal fields with the customer's data key (the caller holds it)."""
+
+    def __call__(self, customer_id: UUID, fields: dict[str, Any]) -> PersonalData: ...
+
+
+def personal_fields(kind: CustomerKind) -> tuple[str, ...]:
+    """The fields that leave the service only sealed: a person's VAT number identifies them, a
+    company's is public registry data the books need."""
+    return PERSONAL_FIELDS_OF_A_PERSON if kind == "person" else PERSONAL_FIELDS
 
 
 @contextmanager
@@ -104,7 +124,13 @@ class Customer(Aggregate):
 
     @classmethod
     def register(
-        cls, *, account_sequence: int, kind: CustomerKind, profile: Profile, now: datetime
+        cls,
+        *,
+        account_sequence: int,
+        kind: CustomerKind,
+        profile: Profile,
+        now: datetime,
+        seal: Sealer,
     ) -> Customer:
         profile.check()
         if kind == "person" and profile.siren is not None:
@@ -117,24 +143,23 @@ class Customer(Aggregate):
             created_at=now,
             updated_at=now,
         )
+        sealed = personal_fields(kind)
+        clear = {name: getattr(profile, name) for name in ("vat_number",) if name not in sealed}
         customer.record(
-            CustomerRegistered(
+            CustomerRegisteredV2(
                 customer_id=customer.id,
                 account_number=customer.account_number,
                 kind=kind,
-                display_name=profile.display_name,
-                email=profile.email,
-                phone=profile.phone,
                 country=profile.country,
-                vat_number=profile.vat_number,
                 siren=profile.siren,
                 payment_terms_days=profile.payment_terms_days,
-                address=profile.address,
+                personal=seal(customer.id, {name: getattr(profile, name) for name in sealed}),
+                **clear,
             )
         )
         return customer
 
-    def update(self, changes: dict[str, Any], *, now: datetime) -> list[str]:
+    def update(self, changes: dict[str, Any], *, now: datetime, seal: Sealer) -> list[str]:
         """Applies the given fields; returns the names of those that really changed."""
         self._ensure_active()
         unknown = set(changes) - set(UPDATABLE_FIELDS)
@@ -155,11 +180,18 @@ class Customer(Aggregate):
             return []
         self.profile = candidate
         self._touch(now)
+        sealed = [name for name in changed if name in personal_fields(self.kind)]
         self.record(
-            CustomerUpdated(
+            CustomerUpdatedV2(
                 customer_id=self.id,
+                account_number=self.account_number,
                 changed=changed,
-                **{name: getattr(candidate, name) for name in changed},
+                personal=(
+                    seal(self.id, {name: getattr(candidate, name) for name in sealed})
+                    if sealed
+                    else None
+                ),
+                **{name: getattr(candidate, name) for name in changed if name not in sealed},
             )
         )
         return changed

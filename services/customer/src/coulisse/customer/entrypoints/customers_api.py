@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from coulisse.platform.api import PageQuery
 from coulisse.platform.commands import IdempotencyKeyDep
 from coulisse.platform.domain import NotFound
+from coulisse.platform.openapi import problems
 from coulisse.platform.pagination import Page
 
 from ..application import handlers, queries
@@ -54,7 +55,12 @@ async def search_customers(
     return Page[CustomerRead](items=[CustomerRead.of(c) for c in found], next_cursor=next_cursor)
 
 
-@router.get("/{customer_id}", response_model=CustomerRead, summary="Read a customer")
+@router.get(
+    "/{customer_id}",
+    response_model=CustomerRead,
+    summary="Read a customer",
+    responses=problems((404, "no such customer")),
+)
 async def get_customer(customer_id: UUID, _: ReadScope, uow_factory: UowFactoryDep) -> CustomerRead:
     async with uow_factory() as uow:
         customer = await uow.customers.get(customer_id)
@@ -63,7 +69,15 @@ async def get_customer(customer_id: UUID, _: ReadScope, uow_factory: UowFactoryD
     return CustomerRead.of(customer)
 
 
-@router.patch("/{customer_id}", response_model=CustomerRead, summary="Update a customer's profile")
+@router.patch(
+    "/{customer_id}",
+    response_model=CustomerRead,
+    summary="Update a customer's profile",
+    responses=problems(
+        (404, "no such customer"),
+        (409, "the customer has been erased, or was changed meanwhile (read it again)"),
+    ),
+)
 async def update_customer(
     customer_id: UUID, body: CustomerPatch, _: WriteScope, commands: CommandsDep
 ) -> CustomerRead:
@@ -78,6 +92,10 @@ async def update_customer(
     status_code=202,
     response_model=ErasureAccepted,
     summary="Erase a customer's personal data (GDPR)",
+    responses=problems(
+        (404, "no such customer"),
+        (409, "the customer is already erased, or was changed meanwhile (read it again)"),
+    ),
 )
 async def erase_customer(
     customer_id: UUID, _: WriteScope, commands: CommandsDep
@@ -96,6 +114,7 @@ async def erase_customer(
     status_code=201,
     response_model=RequestRead,
     summary="Open a customer request",
+    responses=problems((404, "no such customer"), (409, "the customer has been erased")),
 )
 async def open_request(
     customer_id: UUID,

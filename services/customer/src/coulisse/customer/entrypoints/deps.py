@@ -13,6 +13,8 @@ from ..adapters.uow import CustomerUnitOfWork
 
 ReadScope = Annotated[Principal, Depends(require_scope("customers:read"))]
 WriteScope = Annotated[Principal, Depends(require_scope("customers:write"))]
+KeysScope = Annotated[Principal, Depends(require_scope("customers:keys"))]
+"""Services that open customers' sealed personal fields; never a person's token."""
 CommandsDep = api.CommandsDep[CustomerUnitOfWork]
 UowFactoryDep = api.UowFactoryDep[CustomerUnitOfWork]
 ClockDep = api.ClockDep

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 
 from coulisse.platform.api import PageQuery
 from coulisse.platform.domain import NotFound
+from coulisse.platform.openapi import problems
 from coulisse.platform.pagination import Page
 
 from ..application import handlers, queries
@@ -37,7 +38,12 @@ async def list_requests(
     )
 
 
-@router.get("/{request_id}", response_model=RequestRead, summary="Read a customer request")
+@router.get(
+    "/{request_id}",
+    response_model=RequestRead,
+    summary="Read a customer request",
+    responses=problems((404, "no such request")),
+)
 async def get_request(
     request_id: UUID, _: ReadScope, uow_factory: UowFactoryDep, clock: ClockDep
 ) -> RequestRead:
@@ -52,6 +58,10 @@ async def get_request(
     "/{request_id}",
     response_model=RequestRead,
     summary="Change a request's status (invalid transitions: 409)",
+    responses=problems(
+        (404, "no such request"),
+        (409, "this status cannot follow the current one, or the request was changed meanwhile"),
+    ),
 )
 async def change_status(
     request_id: UUID, body: RequestPatch, _: WriteScope, commands: CommandsDep, clock: ClockDep

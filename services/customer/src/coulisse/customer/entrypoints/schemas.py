@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import EmailStr, Field, StrictInt, StringConstraints
+from pydantic import EmailStr, Field, StringConstraints
 
 from coulisse.contracts.customer import Address
-from coulisse.platform.api import RequestModel, ResponseModel
+from coulisse.platform.api import RequestModel, ResponseModel, Whole
 from coulisse.platform.domain import InvalidInput
 
 from ..domain.customers import Customer, CustomerKind, CustomerStatus, Profile
@@ -42,7 +42,7 @@ VatNumber = Annotated[
 ]
 Subject = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=5000)]
-PaymentTerms = Annotated[StrictInt, Field(ge=0, le=60)]
+PaymentTerms = Annotated[int, Whole(ge=0, le=60)]
 
 
 class AddressIn(RequestModel):
