@@ -14,9 +14,6 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID, uuid4
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
-from coulisse.contracts.base import EventPayload
 from coulisse.contracts.billing import (
     Allocation,
     CreditNoteIssued,
@@ -29,8 +26,8 @@ from coulisse.contracts.billing import (
 from coulisse.contracts.collections import ReceivableClassifiedDoubtful, ReceivableWrittenOff
 from coulisse.contracts.customer import CustomerRegistered
 from coulisse.contracts.money import round_money
-from coulisse.platform.envelope import CONTENT_TYPE, OutgoingEvent, build_envelope
-from coulisse.platform.kafka import encode_headers, idempotent_producer
+from coulisse.platform import testing
+from coulisse.platform.kafka import idempotent_producer
 
 SampleLine = tuple[Decimal, Decimal, str | None]
 """(net, VAT rate in percent, revenue account or None)."""
@@ -216,42 +213,8 @@ def written_off(
     )
 
 
-def envelope(
-    payload: EventPayload,
-    *,
-    actor: str = "test-agent",
-    traceparent: str | None = None,
-    event_id: UUID | None = None,
-) -> OutgoingEvent:
-    """The CloudEvent the producing service would publish (its outbox's row)."""
-    return build_envelope(
-        payload,
-        service=payload.TYPE.split(".")[0],
-        actor=actor,
-        correlation_id=None,
-        traceparent=traceparent,
-        event_id=event_id,
-    )
-
-
-async def publish(bootstrap: str, events: Sequence[OutgoingEvent]) -> None:
-    """Produces events as the producing services' relays do (idempotent producer, acks=all)."""
-    producer = idempotent_producer(bootstrap, client_id="coulisse-samples")
-    await producer.start()
-    try:
-        for event in events:
-            headers = {"content-type": CONTENT_TYPE}
-            if event.traceparent:
-                headers["traceparent"] = event.traceparent
-            await producer.send(
-                event.topic,
-                event.value,
-                key=event.key.encode(),
-                headers=encode_headers(headers),
-            )
-        await producer.flush()
-    finally:
-        await producer.stop()
+envelope = testing.envelope
+publish = testing.publish
 
 
 async def publish_raw(bootstrap: str, topic: str, value: bytes, key: bytes) -> None:
@@ -264,43 +227,5 @@ async def publish_raw(bootstrap: str, topic: str, value: bytes, key: bytes) -> N
         await producer.stop()
 
 
-async def _group_partitions(
-    bootstrap: str, group: str, topics: Sequence[str]
-) -> tuple[AIOKafkaConsumer, list[TopicPartition]]:
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
-    )
-    await consumer.start()
-    # A consumer that subscribes to nothing knows no partitions until it asks the cluster.
-    cluster = await consumer._client.fetch_all_metadata()
-    partitions = [
-        TopicPartition(topic, p)
-        for topic in topics
-        for p in sorted(cluster.partitions_for_topic(topic) or ())
-    ]
-    return consumer, partitions
-
-
-async def start_group_at_end(bootstrap: str, group: str, topics: Sequence[str]) -> None:
-    """A new consumer group that will read only what is produced from now on."""
-    consumer, partitions = await _group_partitions(bootstrap, group, topics)
-    try:
-        consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
-        await consumer.commit(dict(ends))
-    finally:
-        await consumer.stop()
-
-
-async def lag(bootstrap: str, group: str, topics: Sequence[str]) -> int:
-    """Records produced on the topics that the group has not committed yet."""
-    consumer, partitions = await _group_partitions(bootstrap, group, topics)
-    try:
-        ends = await consumer.end_offsets(partitions)
-        behind = 0
-        for partition in partitions:
-            committed = await consumer.committed(partition)
-            behind += ends[partition] - (committed or 0)
-        return behind
-    finally:
-        await consumer.stop()
+start_group_at_end = testing.start_group_at_end
+lag = testing.lag

@@ -17,6 +17,7 @@ from .entrypoints import (
     exports_api,
     journal_api,
     mappings_api,
+    metrics,
     periods_api,
     reports_api,
     suspense_api,
@@ -75,6 +76,7 @@ definition = ServiceDefinition[GatewaySettings, GatewayUnitOfWork](
     unit_of_work=unit_of_work,
     alembic_ini=SERVICE_ROOT / "alembic.ini",
     consumers=consumers.consumers,
+    metrics=metrics.books_metrics,
     openapi_tags=[
         {"name": "journal entries", "description": "Posted entries, manual entries, reversals."},
         {"name": "reports", "description": "Trial balance, general ledger and sub-ledgers."},

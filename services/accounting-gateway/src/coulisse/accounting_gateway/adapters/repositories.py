@@ -141,18 +141,28 @@ class SuspenseRepository(Repository):
 
 class AuxiliaryAccountRepository(Repository):
     async def register(
-        self, *, account_number: str, customer_id: UUID, label: str, now: datetime
+        self,
+        *,
+        account_number: str,
+        customer_id: UUID,
+        label: str,
+        now: datetime,
+        keep_label: bool = False,
     ) -> None:
+        """Names the account; `keep_label` leaves a label already recorded as it is (a
+        registration read after the customer's erasure brings only a pseudonym)."""
         stmt = insert(self.session, auxiliary_accounts).values(
             account_number=account_number,
             customer_id=customer_id,
             label=label,
             updated_at=now,
         )
+        index = [auxiliary_accounts.c.account_number]
         await self.session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[auxiliary_accounts.c.account_number],
-                set_={"label": label, "updated_at": now},
+            stmt.on_conflict_do_nothing(index_elements=index)
+            if keep_label
+            else stmt.on_conflict_do_update(
+                index_elements=index, set_={"label": label, "updated_at": now}
             )
         )
 

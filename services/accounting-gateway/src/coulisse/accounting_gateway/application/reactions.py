@@ -12,9 +12,10 @@ from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from coulisse.contracts.base import CloudEvent
-from coulisse.contracts.customer import CustomerErased, CustomerRegistered, CustomerUpdated
+from coulisse.contracts.customer import CustomerErased
 from coulisse.platform.envelope import IncomingEvent
-from coulisse.platform.inbox import DeadLetter
+from coulisse.platform.inbox import DeadLetter, EventHandler
+from coulisse.platform.personal_data import REGISTERED_TYPES, UPDATED_TYPES, CustomerEvents
 
 from ..adapters.uow import GatewayUnitOfWork
 from ..domain.journal_entry import JournalEntry
@@ -94,26 +95,36 @@ async def apply_business_event(event: IncomingEvent, uow: GatewayUnitOfWork) -> 
     await post_event(SourceEvent.of(event.envelope), uow)
 
 
-# Customer events keep the labels of the auxiliary accounts (FEC `CompAuxLib`).
-async def keep_auxiliary_label(event: IncomingEvent, uow: GatewayUnitOfWork) -> None:
-    payload = event.payload
-    now = uow.clock.now()
-    if isinstance(payload, CustomerRegistered):
-        await uow.auxiliaries.register(
-            account_number=payload.account_number,
-            customer_id=payload.customer_id,
-            label=payload.display_name,
-            now=now,
-        )
-    elif isinstance(payload, CustomerUpdated):
-        label = payload.changes().get("display_name")
-        if label:
-            await uow.auxiliaries.rename(customer_id=payload.customer_id, label=label, now=now)
-    elif isinstance(payload, CustomerErased):
-        # Erasure removes personal data elsewhere; the books keep the name the law requires.
-        await uow.auxiliaries.mark_erased(customer_id=payload.customer_id, now=now)
-    # The rules still have their say (they map these types to "no posting" by default).
-    await post_event(SourceEvent.of(event.envelope), uow)
+def auxiliary_label_keeper(customers: CustomerEvents) -> EventHandler:
+    """The handler of customer events: they keep the labels of the auxiliary accounts (FEC
+    `CompAuxLib`), the only personal data the gateway keeps. Registrations and updates come v1
+    (clear) or v2 (sealed), read through `customers`."""
+
+    async def keep_auxiliary_label(event: IncomingEvent, uow: GatewayUnitOfWork) -> None:
+        now = uow.clock.now()
+        if event.type in REGISTERED_TYPES:
+            details = await customers.registration(event)
+            # Read after the erasure, it brings only a pseudonym: the label the books recorded
+            # before stays (Code de commerce L123-22); an account never named gets the pseudonym.
+            await uow.auxiliaries.register(
+                account_number=details.account_number,
+                customer_id=details.customer_id,
+                label=details.display_name,
+                now=now,
+                keep_label=details.erased,
+            )
+        elif event.type in UPDATED_TYPES:
+            update = await customers.update(event)
+            label = update.changes.get("display_name")
+            if label and not update.erased:
+                await uow.auxiliaries.rename(customer_id=update.customer_id, label=label, now=now)
+        elif isinstance(event.payload, CustomerErased):
+            # Erasure removes personal data elsewhere; the books keep the name the law requires.
+            await uow.auxiliaries.mark_erased(customer_id=event.payload.customer_id, now=now)
+        # The rules still have their say (they map these types to "no posting" by default).
+        await post_event(SourceEvent.of(event.envelope), uow)
+
+    return keep_auxiliary_label
 
 
 def dead_letter_suspension(letter: DeadLetter, now: datetime) -> SuspendedEvent:

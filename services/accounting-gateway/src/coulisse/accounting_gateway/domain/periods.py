@@ -18,7 +18,9 @@ from coulisse.contracts.accounting import PeriodClosed
 from coulisse.platform.domain import Aggregate, Conflict, InvalidInput
 
 PeriodStatus = Literal["open", "closed"]
-_PERIOD = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
+PERIOD_PATTERN = r"^(19[0-9]{2}|[2-9][0-9]{3})-(0[1-9]|1[0-2])$"
+"""A month, `YYYY-MM`, from 1900 (like a fiscal year)."""
+_PERIOD = re.compile(PERIOD_PATTERN)
 
 
 def period_of(day: date) -> str:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from coulisse.contracts.customer import CustomerErased, CustomerRegistered, CustomerUpdated
+from coulisse.contracts.customer import (
+    CustomerErased,
+    CustomerRegistered,
+    CustomerRegisteredV2,
+    CustomerUpdated,
+    CustomerUpdatedV2,
+)
 from coulisse.contracts.topics import BILLING_EVENTS, COLLECTIONS_EVENTS, CUSTOMER_EVENTS
 from coulisse.platform.inbox import DeadLetter, EventHandler, InboxConsumer
 from coulisse.platform.service import Runtime
@@ -10,8 +16,8 @@ from coulisse.platform.service import Runtime
 from ..adapters.uow import GatewayUnitOfWork
 from ..application.reactions import (
     apply_business_event,
+    auxiliary_label_keeper,
     dead_letter_suspension,
-    keep_auxiliary_label,
 )
 from ..config import GatewaySettings
 
@@ -23,9 +29,16 @@ def consumers(runtime: Runtime[GatewaySettings, GatewayUnitOfWork]) -> list[Inbo
             await uow.suspense.suspend(dead_letter_suspension(letter, uow.clock.now()))
             await uow.commit()
 
+    keep_auxiliary_label = auxiliary_label_keeper(runtime.customer_events())
     handlers: dict[str, EventHandler] = {
         event.TYPE: keep_auxiliary_label
-        for event in (CustomerRegistered, CustomerUpdated, CustomerErased)
+        for event in (
+            CustomerRegistered,
+            CustomerRegisteredV2,
+            CustomerUpdated,
+            CustomerUpdatedV2,
+            CustomerErased,
+        )
     }
     return [
         runtime.inbox_consumer(

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from coulisse.platform import api
 from coulisse.platform.auth import Principal, require_scope
@@ -28,10 +27,5 @@ def _rules(request: Request) -> RuleBookSource:
     return source
 
 
-def _engine(request: Request) -> AsyncEngine:
-    engine: AsyncEngine = request.app.state.runtime.engine
-    return engine
-
-
 RulesDep = Annotated[RuleBookSource, Depends(_rules)]
-EngineDep = Annotated[AsyncEngine, Depends(_engine)]
+EngineDep = api.EngineDep

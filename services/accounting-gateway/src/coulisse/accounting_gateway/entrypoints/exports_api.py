@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
+
+from coulisse.platform.api import IsoDate, started
+from coulisse.platform.openapi import text_response
 
 from ..application.exports import fec_export, ledger_export
 from ..domain.fec import fec_file_name
@@ -19,6 +21,7 @@ router = APIRouter(prefix="/v1/exports", tags=["exports"])
     "/fec",
     response_class=StreamingResponse,
     summary="The Fichier des Écritures Comptables of a fiscal year",
+    responses=text_response("the FEC, tab-separated, one line per journal line"),
 )
 async def fec(
     _: ReadScope,
@@ -29,7 +32,7 @@ async def fec(
 ) -> StreamingResponse:
     name = fec_file_name(settings.siren, fiscal_year)
     return StreamingResponse(
-        fec_export(engine, fiscal_year=fiscal_year, journals=rules.current.journals),
+        await started(fec_export(engine, fiscal_year=fiscal_year, journals=rules.current.journals)),
         media_type="text/plain; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
@@ -39,15 +42,16 @@ async def fec(
     "/ledger",
     response_class=StreamingResponse,
     summary="The entries as a plain-text journal that hledger and ledger read",
+    responses=text_response("the entries in hledger's journal syntax"),
 )
 async def ledger(
     _: ReadScope,
     engine: EngineDep,
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
+    date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
+    date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
 ) -> StreamingResponse:
     return StreamingResponse(
-        ledger_export(engine, date_from=date_from, date_to=date_to),
+        await started(ledger_export(engine, date_from=date_from, date_to=date_to)),
         media_type="text/plain; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="coulisse.journal"'},
     )

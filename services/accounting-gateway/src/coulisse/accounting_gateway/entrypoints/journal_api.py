@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from coulisse.platform.api import PageQuery
+from coulisse.platform.api import IsoDate, PageQuery
 from coulisse.platform.commands import IdempotencyKeyDep
 from coulisse.platform.domain import NotFound
+from coulisse.platform.openapi import problems
 from coulisse.platform.pagination import Page
 
 from ..application import handlers, queries
@@ -28,8 +28,8 @@ async def list_entries(
     uow_factory: UowFactoryDep,
     page: PageQuery,
     journal: Annotated[str | None, Query(max_length=6)] = None,
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
+    date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
+    date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
     account: Annotated[
         str | None, Query(pattern=r"^[0-9]{1,12}$", description="account prefix")
     ] = None,
@@ -51,7 +51,12 @@ async def list_entries(
     )
 
 
-@router.get("/{entry_id}", response_model=JournalEntryRead, summary="Read a journal entry")
+@router.get(
+    "/{entry_id}",
+    response_model=JournalEntryRead,
+    summary="Read a journal entry",
+    responses=problems((404, "no such journal entry")),
+)
 async def get_entry(entry_id: UUID, _: ReadScope, uow_factory: UowFactoryDep) -> JournalEntryRead:
     async with uow_factory() as uow:
         entry = await queries.get_entry(uow.session, entry_id)
@@ -66,6 +71,7 @@ async def get_entry(entry_id: UUID, _: ReadScope, uow_factory: UowFactoryDep) ->
     status_code=201,
     response_model=JournalEntryRead,
     summary="Post a manual entry (must balance; flagged manual)",
+    responses=problems((409, "the entry's month is closed")),
 )
 async def post_manual_entry(
     body: JournalEntryCreate, _: WriteScope, commands: CommandsDep, key: IdempotencyKeyDep
@@ -87,6 +93,10 @@ async def post_manual_entry(
     status_code=201,
     response_model=JournalEntryRead,
     summary="Reverse a posted entry (the only way to cancel one)",
+    responses=problems(
+        (404, "no such journal entry"),
+        (409, "the entry is already reversed, or the reversal's month is closed"),
+    ),
 )
 async def reverse_entry(
     entry_id: UUID,

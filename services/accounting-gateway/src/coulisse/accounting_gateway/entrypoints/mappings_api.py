@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from coulisse.platform.domain import InvalidInput
+from coulisse.platform.openapi import problems
 
 from ..adapters.rules_file import RuleBookSource
 from ..adapters.rules_schema import RuleBookError
@@ -44,6 +45,7 @@ async def mappings(_: ReadScope, rules: RulesDep) -> MappingsRead:
     "/reload",
     response_model=MappingsRead,
     summary="Read the rules file again (a file that does not read keeps the rules in force)",
+    responses=problems((422, "the rules file does not read: `errors` lists each fault")),
 )
 async def reload(_: WriteScope, rules: RulesDep) -> MappingsRead:
     try:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from coulisse.platform.clock import today
+from coulisse.platform.openapi import problems
 from coulisse.platform.pagination import Page
 
 from ..application import handlers, queries
 from ..application.commands import ClosePeriod
+from ..domain.periods import PERIOD_PATTERN
 from .deps import ClockDep, CommandsDep, ReadScope, UowFactoryDep, WriteScope
 from .schemas import PeriodRead
 
@@ -29,7 +33,18 @@ async def list_periods(
     "/{period}/close",
     response_model=PeriodRead,
     summary="Close a month: nothing will ever be dated in it again",
+    responses=problems(
+        (
+            409,
+            "the month is already closed or has not begun, or an earlier month with entries is "
+            "still open (`open_periods`)",
+        )
+    ),
 )
-async def close_period(period: str, _: WriteScope, commands: CommandsDep) -> PeriodRead:
+async def close_period(
+    period: Annotated[str, Path(pattern=PERIOD_PATTERN, examples=["2026-10"])],
+    _: WriteScope,
+    commands: CommandsDep,
+) -> PeriodRead:
     closed = await commands.run(handlers.close_period, ClosePeriod(period))
     return PeriodRead.of(closed)

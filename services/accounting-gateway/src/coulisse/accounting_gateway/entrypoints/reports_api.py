@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from coulisse.platform.api import page_params
+from coulisse.platform.api import IsoDate, page_params
 from coulisse.platform.clock import today
 from coulisse.platform.pagination import MAX_LIMIT, PageParams
 
@@ -26,7 +25,7 @@ async def trial_balance(
     _: ReadScope,
     uow_factory: UowFactoryDep,
     clock: ClockDep,
-    as_of: Annotated[date | None, Query(description="Default: today.")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Default: today.")] = None,
 ) -> TrialBalanceRead:
     day = as_of or today(clock)
     async with uow_factory() as uow:
@@ -53,8 +52,8 @@ async def account_ledger(
     uow_factory: UowFactoryDep,
     page: LedgerPageQuery,
     auxiliary: Annotated[str | None, Query(max_length=40)] = None,
-    date_from: Annotated[date | None, Query(alias="from")] = None,
-    date_to: Annotated[date | None, Query(alias="to")] = None,
+    date_from: Annotated[IsoDate | None, Query(alias="from")] = None,
+    date_to: Annotated[IsoDate | None, Query(alias="to")] = None,
 ) -> LedgerRead:
     async with uow_factory() as uow:
         found = await queries.ledger(

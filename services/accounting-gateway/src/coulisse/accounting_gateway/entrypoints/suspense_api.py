@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from coulisse.platform.api import PageQuery
 from coulisse.platform.domain import Conflict, NotFound
+from coulisse.platform.openapi import problems
 from coulisse.platform.pagination import Page
 
 from ..application import handlers, queries
@@ -38,6 +39,7 @@ async def list_suspense(
     "/{event_id}",
     response_model=SuspendedEventDetail,
     summary="A suspended event, with the envelope as received",
+    responses=problems((404, "no such suspended event")),
 )
 async def get_suspended(
     event_id: UUID, _: ReadScope, uow_factory: UowFactoryDep
@@ -53,6 +55,14 @@ async def get_suspended(
     "/{event_id}/retry",
     response_model=RetryResult,
     summary="Run the rules in force on a suspended event; posts it once",
+    responses=problems(
+        (404, "no such suspended event"),
+        (
+            409,
+            "the rules in force still refuse it (`reason`), its record still cannot be read, or "
+            "it was posted meanwhile",
+        ),
+    ),
 )
 async def retry(
     event_id: UUID, _: WriteScope, commands: CommandsDep, uow_factory: UowFactoryDep

@@ -79,7 +79,8 @@ class LearnRegistration:
     customer_id: UUID
     account_number: str
     display_name: str
-    email: str
+    email: str | None
+    """None when the customer was erased before billing could read their e-mail."""
     payment_terms_days: int
 
 

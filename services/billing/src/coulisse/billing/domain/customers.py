@@ -40,7 +40,7 @@ class BillingCustomer:
         *,
         account_number: str,
         display_name: str,
-        email: str,
+        email: str | None,
         payment_terms_days: int,
         now: datetime,
     ) -> None:

@@ -7,6 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from coulisse.platform.domain import NotFound
+from coulisse.platform.openapi import problems
 
 from .deps import ReadScope, UowFactoryDep
 from .schemas.invoices import CreditNoteRead
@@ -14,7 +15,12 @@ from .schemas.invoices import CreditNoteRead
 router = APIRouter(prefix="/v1/credit-notes", tags=["credit notes"])
 
 
-@router.get("/{credit_note_id}", response_model=CreditNoteRead, summary="Read a credit note")
+@router.get(
+    "/{credit_note_id}",
+    response_model=CreditNoteRead,
+    summary="Read a credit note",
+    responses=problems((404, "no such credit note")),
+)
 async def get_credit_note(
     credit_note_id: UUID, _: ReadScope, uow_factory: UowFactoryDep
 ) -> CreditNoteRead:

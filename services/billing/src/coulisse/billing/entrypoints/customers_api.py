@@ -6,6 +6,8 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
+from coulisse.platform.openapi import problems
+
 from ..application import queries
 from .deps import ReadScope, UowFactoryDep
 from .schemas.settlement import BalanceRead
@@ -14,7 +16,10 @@ router = APIRouter(prefix="/v1/customers", tags=["balances"])
 
 
 @router.get(
-    "/{customer_id}/balance", response_model=BalanceRead, summary="A customer's balance and credit"
+    "/{customer_id}/balance",
+    response_model=BalanceRead,
+    summary="A customer's balance and credit",
+    responses=problems((404, "billing does not know this customer (yet)")),
 )
 async def get_balance(customer_id: UUID, _: ReadScope, uow_factory: UowFactoryDep) -> BalanceRead:
     async with uow_factory() as uow:

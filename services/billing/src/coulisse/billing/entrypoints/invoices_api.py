@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from coulisse.platform.api import PageQuery
 from coulisse.platform.commands import IdempotencyKeyDep
 from coulisse.platform.domain import NotFound
+from coulisse.platform.openapi import problems
 from coulisse.platform.pagination import Page
 
 from ..application import handlers, queries
@@ -29,7 +30,17 @@ router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
 
 
 @router.post(
-    "", status_code=201, response_model=InvoiceRead, summary="Create an invoice, issued or draft"
+    "",
+    status_code=201,
+    response_model=InvoiceRead,
+    summary="Create an invoice, issued or draft",
+    responses=problems(
+        (
+            409,
+            "the customer has been erased, or the issue date is earlier than the last invoice's "
+            "(`last_issue_date`)",
+        )
+    ),
 )
 async def create_invoice(
     body: InvoiceCreate, _: WriteScope, commands: CommandsDep, key: IdempotencyKeyDep
@@ -60,7 +71,12 @@ async def list_invoices(
     return Page[InvoiceRead](items=[InvoiceRead.of(i) for i in found], next_cursor=next_cursor)
 
 
-@router.get("/{invoice_id}", response_model=InvoiceRead, summary="Read an invoice")
+@router.get(
+    "/{invoice_id}",
+    response_model=InvoiceRead,
+    summary="Read an invoice",
+    responses=problems((404, "no such invoice")),
+)
 async def get_invoice(invoice_id: UUID, _: ReadScope, uow_factory: UowFactoryDep) -> InvoiceRead:
     async with uow_factory() as uow:
         invoice = await uow.invoices.get(invoice_id)
@@ -69,7 +85,20 @@ async def get_invoice(invoice_id: UUID, _: ReadScope, uow_factory: UowFactoryDep
     return InvoiceRead.of(invoice)
 
 
-@router.post("/{invoice_id}/issue", response_model=InvoiceRead, summary="Issue a draft invoice")
+@router.post(
+    "/{invoice_id}/issue",
+    response_model=InvoiceRead,
+    summary="Issue a draft invoice",
+    responses=problems(
+        (404, "no such invoice"),
+        (
+            409,
+            "the invoice is not a draft, the customer has been erased, the issue date is "
+            "earlier than the last invoice's (`last_issue_date`), or the invoice was changed "
+            "meanwhile",
+        ),
+    ),
+)
 async def issue_invoice(
     invoice_id: UUID,
     _: WriteScope,
@@ -89,6 +118,15 @@ async def issue_invoice(
     status_code=201,
     response_model=CreditNoteRead,
     summary="Credit an issued invoice, fully or by lines",
+    responses=problems(
+        (404, "no such invoice"),
+        (
+            409,
+            "the invoice is a draft, written off or already fully credited, the lines credit "
+            "more than remains (`remaining_creditable`), the date is earlier than the last "
+            "credit note's, or the invoice was changed meanwhile",
+        ),
+    ),
 )
 async def credit_invoice(
     invoice_id: UUID,

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from coulisse.platform.api import PageQuery
 from coulisse.platform.commands import IdempotencyKeyDep
 from coulisse.platform.domain import NotFound
+from coulisse.platform.openapi import problems
 from coulisse.platform.pagination import Page
 
 from ..application import handlers, queries
@@ -20,7 +21,19 @@ from .schemas.settlement import PaymentCreate, PaymentRead
 router = APIRouter(prefix="/v1/payments", tags=["payments"])
 
 
-@router.post("", status_code=201, response_model=PaymentRead, summary="Receive a payment")
+@router.post(
+    "",
+    status_code=201,
+    response_model=PaymentRead,
+    summary="Receive a payment",
+    responses=problems(
+        (
+            409,
+            "a payment with this `external_ref` was already received from the customer, or an "
+            "allocation names an invoice that is not open or takes more than it owes",
+        )
+    ),
+)
 async def receive_payment(
     body: PaymentCreate, _: WriteScope, commands: CommandsDep, key: IdempotencyKeyDep
 ) -> Response:
@@ -52,7 +65,12 @@ async def list_payments(
     return Page[PaymentRead](items=[PaymentRead.of(p) for p in found], next_cursor=next_cursor)
 
 
-@router.get("/{payment_id}", response_model=PaymentRead, summary="Read a payment")
+@router.get(
+    "/{payment_id}",
+    response_model=PaymentRead,
+    summary="Read a payment",
+    responses=problems((404, "no such payment")),
+)
 async def get_payment(payment_id: UUID, _: ReadScope, uow_factory: UowFactoryDep) -> PaymentRead:
     async with uow_factory() as uow:
         payment = await uow.payments.get(payment_id)

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from coulisse.platform.commands import IdempotencyKeyDep
 from coulisse.platform.domain import NotFound
+from coulisse.platform.openapi import problems
 
 from ..application import handlers
 from ..application.commands import IssueRefund
@@ -18,7 +19,13 @@ from .schemas.settlement import RefundCreate, RefundRead
 router = APIRouter(prefix="/v1/refunds", tags=["refunds"])
 
 
-@router.post("", status_code=201, response_model=RefundRead, summary="Refund customer credit")
+@router.post(
+    "",
+    status_code=201,
+    response_model=RefundRead,
+    summary="Refund customer credit",
+    responses=problems((409, "more than the customer's available credit (`credit_available`)")),
+)
 async def issue_refund(
     body: RefundCreate, _: WriteScope, commands: CommandsDep, key: IdempotencyKeyDep
 ) -> Response:
@@ -34,7 +41,12 @@ async def issue_refund(
     return await commands.create(handlers.issue_refund, command, render=RefundRead.of, key=key)
 
 
-@router.get("/{refund_id}", response_model=RefundRead, summary="Read a refund")
+@router.get(
+    "/{refund_id}",
+    response_model=RefundRead,
+    summary="Read a refund",
+    responses=problems((404, "no such refund")),
+)
 async def get_refund(refund_id: UUID, _: ReadScope, uow_factory: UowFactoryDep) -> RefundRead:
     async with uow_factory() as uow:
         refund = await uow.refunds.get(refund_id)

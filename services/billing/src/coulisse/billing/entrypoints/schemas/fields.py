@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
-from coulisse.contracts.money import DecimalString, Money
+from coulisse.contracts.money import DecimalString, NonNegativeMoney, PositiveDecimal
 
 from ...domain.amounts import REVENUE_ACCOUNT, VAT_RATES, canonical_vat_rate
 
@@ -19,9 +19,8 @@ def _vat_rate(value: Decimal) -> Decimal:
     return rate
 
 
-Quantity = Annotated[DecimalString, Field(gt=0)]
-UnitPrice = Annotated[Money, Field(ge=0)]
-PositiveMoney = Annotated[Money, Field(gt=0)]
+Quantity = PositiveDecimal
+UnitPrice = NonNegativeMoney
 VatRate = Annotated[
     DecimalString,
     AfterValidator(_vat_rate),

@@ -6,7 +6,9 @@ from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import Field, StrictBool, model_validator
+from pydantic import Field, GetJsonSchemaHandler, StrictBool, model_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from coulisse.contracts.billing import DocumentLine, InvoiceKind, VatSubtotal
 from coulisse.contracts.money import Currency, Money
@@ -64,6 +66,24 @@ class CreditNoteCreate(RequestModel):
         if (self.lines is None) == (not self.full):
             raise ValueError('give either "lines" or "full": true')
         return self
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        document = handler.resolve_ref_schema(handler(schema))
+        # The rule above, in the OpenAPI document: lines, or full: true, never both.
+        document["oneOf"] = [
+            {
+                "required": ["lines"],
+                "properties": {"lines": {"type": "array"}, "full": {"const": False}},
+            },
+            {
+                "required": ["full"],
+                "properties": {"full": {"const": True}, "lines": {"type": "null"}},
+            },
+        ]
+        return document
 
 
 class InvoiceRead(ResponseModel):

@@ -9,14 +9,14 @@ from uuid import UUID
 from pydantic import Field
 
 from coulisse.contracts.billing import Allocation, InvoiceKind, PaymentMethod, RefundReason
-from coulisse.contracts.money import Currency, Money
+from coulisse.contracts.money import Currency, Money, PositiveMoney
 from coulisse.platform.api import IsoDate, RequestModel, ResponseModel
 
 from ...domain.balance import Balance
 from ...domain.invoices import Invoice, InvoiceStatus
 from ...domain.payments import Payment, RequestedAllocation
 from ...domain.refunds import Refund
-from .fields import ExternalRef, PositiveMoney
+from .fields import ExternalRef
 
 
 class AllocationIn(RequestModel):
