@@ -5,7 +5,7 @@ published on `collections.events`."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -71,6 +71,7 @@ async def running_collections(
     kafka_bootstrap: str = testing.NO_KAFKA,
     roles: str = "api",
     clock: SettableClock | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[Collections]:
     service_clock = clock or SettableClock(CLOCK_START)
     async with testing.service_in_process(
@@ -79,6 +80,7 @@ async def running_collections(
         kafka_bootstrap=kafka_bootstrap,
         roles=roles,
         clock=service_clock,
+        env=env,
     ) as service:
         [consumer] = consumers(service.runtime)
         yield Collections(service, consumer, service_clock, kafka_bootstrap)

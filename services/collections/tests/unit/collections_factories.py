@@ -7,12 +7,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
 
-from coulisse.collections.domain.charges import DEFAULT_RATES, InterestRateTable
+from coulisse.collections.adapters.reference_rates import shipped_reference_rates
+from coulisse.collections.domain.charges import InterestRateTable
 from coulisse.collections.domain.customers import CollectionsCustomer
 from coulisse.collections.domain.engine import CollectionCase, DunningRun, RunLog, run_dunning
 from coulisse.collections.domain.plans import PaymentPlan
 from coulisse.collections.domain.policy import DEFAULT_POLICY, DunningPolicy
 from coulisse.collections.domain.promises import PromiseToPay
+from coulisse.collections.domain.rates import ReferenceRates
 from coulisse.collections.domain.receivables import InvoiceFacts, Receivable
 from coulisse.contracts.billing import InvoiceKind
 from coulisse.contracts.customer import CustomerKind
@@ -21,6 +23,11 @@ DUE = date(2026, 1, 15)
 """A due date whose dunning (−3 to +30 days) stays inside rates the default table covers."""
 ISSUED = DUE - timedelta(days=30)
 TODAY = date(2026, 6, 30)
+
+
+SHIPPED_RATES = ReferenceRates(shipped_reference_rates())
+DEFAULT_RATES = SHIPPED_RATES.penalty_table()
+"""The default penalty rates of the table the service ships."""
 
 
 def day(offset: int, *, due: date = DUE) -> date:

@@ -6,12 +6,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from collections_factories import DEFAULT_RATES
 from hypothesis import given
 from hypothesis import strategies as st
 
 from coulisse.collections.domain.calendar import DayRange
 from coulisse.collections.domain.charges import (
-    DEFAULT_RATES,
     RECOVERY_INDEMNITY,
     InterestRate,
     InterestRateTable,

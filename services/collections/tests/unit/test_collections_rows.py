@@ -9,10 +9,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
-from collections_factories import DUE, customer, day, pay, receivable
+from collections_factories import DEFAULT_RATES, DUE, customer, day, pay, receivable
 
 from coulisse.collections.adapters import rows
-from coulisse.collections.domain.charges import DEFAULT_RATES, late_interest
+from coulisse.collections.domain.charges import late_interest
 from coulisse.collections.domain.plans import Installment, PaymentPlan
 from coulisse.collections.domain.policy import DEFAULT_POLICY, DunningExclusion
 from coulisse.collections.domain.promises import PromiseToPay

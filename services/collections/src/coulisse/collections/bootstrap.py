@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from coulisse.platform.service import ServiceDefinition, Wiring
+from coulisse.platform.service import Runtime, ServiceDefinition, Wiring, Worker
 
 from .adapters.uow import CollectionsUnitOfWork
 from .config import CollectionsSettings
 from .entrypoints import (
+    charges_api,
     consumers,
     customers_api,
+    daily_run,
     disputes_api,
     dunning_api,
+    notice_sender,
     notices_api,
     plans_api,
     promises_api,
@@ -28,6 +31,13 @@ def unit_of_work(wiring: Wiring[CollectionsSettings]) -> Callable[[], Collection
     return lambda: CollectionsUnitOfWork(
         wiring.sessions, service=wiring.settings.service_name, clock=wiring.clock
     )
+
+
+def background_workers(
+    runtime: Runtime[CollectionsSettings, CollectionsUnitOfWork],
+) -> Sequence[Worker]:
+    """The notice sender (with an SMTP server) and the daily run (with a time of day)."""
+    return [*notice_sender.workers(runtime), *daily_run.workers(runtime)]
 
 
 definition = ServiceDefinition[CollectionsSettings, CollectionsUnitOfWork](
@@ -48,11 +58,13 @@ definition = ServiceDefinition[CollectionsSettings, CollectionsUnitOfWork](
         promises_api.router,
         plans_api.router,
         write_offs_api.router,
+        charges_api.router,
         worklist_api.router,
     ],
     unit_of_work=unit_of_work,
     alembic_ini=SERVICE_ROOT / "alembic.ini",
     consumers=consumers.consumers,
+    workers=background_workers,
     openapi_tags=[
         {"name": "customers", "description": "What a customer owes, and how they are dunned."},
         {"name": "dunning", "description": "The policy and the runs, in date order."},
@@ -61,6 +73,10 @@ definition = ServiceDefinition[CollectionsSettings, CollectionsUnitOfWork](
         {"name": "promises", "description": "A standing promise holds the overdue invoices."},
         {"name": "payment plans", "description": "Met instalments hold their invoices."},
         {"name": "write-offs", "description": "What will not be collected."},
+        {
+            "name": "charges",
+            "description": "Waivers, the reference rates and the default late-payment rate.",
+        },
         {"name": "worklist", "description": "Who the call center calls, and why."},
     ],
 )

@@ -27,10 +27,13 @@ from ..domain.engine import DunningRun, Notice, RunLog
 from ..domain.plans import PaymentPlan
 from ..domain.policy import DunningPolicy
 from ..domain.promises import PromiseToPay
+from ..domain.rates import ReferenceRate
 from ..domain.receivables import Receivable
+from ..domain.waivers import ChargeWaiver
 from ..domain.write_offs import WriteOff
 from . import rows
 from .tables import (
+    charge_waivers,
     customers,
     disputes,
     dunning_policy,
@@ -42,6 +45,7 @@ from .tables import (
     promises,
     receivable_facts,
     receivables,
+    reference_rates,
     run_log,
     write_offs,
 )
@@ -355,6 +359,44 @@ class WriteOffRepository(ClockedRepository):
             .first()
         )
         return None if row is None else rows.write_off_from_row(row)
+
+
+class WaiverRepository(ClockedRepository):
+    async def add(self, waiver: ChargeWaiver) -> None:
+        await self.session.execute(
+            sa.insert(charge_waivers).values(**rows.waiver_values(waiver, self.clock.now()))
+        )
+        self.track(waiver)
+
+    async def get(self, waiver_id: UUID) -> ChargeWaiver | None:
+        query = sa.select(charge_waivers).where(charge_waivers.c.id == waiver_id)
+        row = (await self.session.execute(query)).mappings().first()
+        return None if row is None else rows.waiver_from_row(row)
+
+    async def erase_reasons(self, customer_id: UUID) -> None:
+        """An erased customer's waivers keep the charge and the date, not the words."""
+        await self.session.execute(
+            sa.update(charge_waivers)
+            .where(charge_waivers.c.customer_id == customer_id)
+            .values(reason=ERASED_TEXT)
+        )
+
+
+class ReferenceRateRepository(ClockedRepository):
+    """The rates entered since the release; the shipped ones come with the package."""
+
+    async def entered(self) -> list[ReferenceRate]:
+        query = sa.select(reference_rates).order_by(
+            reference_rates.c.kind, reference_rates.c.effective_on
+        )
+        return [
+            rows.reference_rate_from_row(r) for r in (await self.session.execute(query)).mappings()
+        ]
+
+    async def add(self, rate: ReferenceRate) -> None:
+        await self.session.execute(
+            sa.insert(reference_rates).values(**rows.reference_rate_values(rate, self.clock.now()))
+        )
 
 
 class PolicyRepository(ClockedRepository):

@@ -19,7 +19,9 @@ from ..domain.engine import Charge, DunningRun, Held, Notice, NoticeLine
 from ..domain.plans import Installment, PaymentPlan
 from ..domain.policy import DunningExclusion, DunningLevel, DunningPolicy
 from ..domain.promises import PromiseToPay
+from ..domain.rates import ContractRate, ReferenceRate
 from ..domain.receivables import InvoiceFacts, Receivable, Reduction
+from ..domain.waivers import ChargeWaiver
 from ..domain.write_offs import WriteOff
 
 Row = Mapping[Any, Any]
@@ -66,6 +68,7 @@ def policy_from_json(levels: list[dict[str, Any]]) -> DunningPolicy:
 
 def customer_values(customer: CollectionsCustomer, now: datetime) -> dict[str, Any]:
     exclusion, insolvency = customer.exclusion, customer.insolvency
+    contract = customer.contract_rate
     return {
         "kind": customer.kind,
         "account_number": customer.account_number,
@@ -76,6 +79,9 @@ def customer_values(customer: CollectionsCustomer, now: datetime) -> dict[str, A
         "exclusion_until": exclusion.until if exclusion else None,
         "insolvency_kind": insolvency.kind if insolvency else None,
         "insolvency_opened_on": insolvency.opened_on if insolvency else None,
+        "contract_rate": contract.rate if contract else None,
+        "contract_rate_from": contract.effective_on if contract else None,
+        "contract_rate_reference": contract.reference if contract else None,
         "updated_at": now,
     }
 
@@ -87,6 +93,13 @@ def customer_from_row(row: Row) -> CollectionsCustomer:
     insolvency = None
     if row["insolvency_kind"] is not None:
         insolvency = Insolvency(kind=row["insolvency_kind"], opened_on=row["insolvency_opened_on"])
+    contract = None
+    if row["contract_rate"] is not None:
+        contract = ContractRate(
+            rate=row["contract_rate"],
+            effective_on=row["contract_rate_from"],
+            reference=row["contract_rate_reference"],
+        )
     return CollectionsCustomer(
         customer_id=row["id"],
         kind=row["kind"],
@@ -95,6 +108,7 @@ def customer_from_row(row: Row) -> CollectionsCustomer:
         exclusion=exclusion,
         insolvency=insolvency,
         payment_terms_days=row["payment_terms_days"],
+        contract_rate=contract,
         erased=row["erased"],
     )
 
@@ -121,6 +135,7 @@ def receivable_values(receivable: Receivable, now: datetime) -> dict[str, Any]:
         "indemnity_assessed_on": receivable.indemnity_assessed_on,
         "interest_assessed_through": receivable.interest_assessed_through,
         "plan_id": receivable.plan_id,
+        "waived_charges": sorted(receivable.waived_charges),
         "doubtful_on": receivable.doubtful_on,
         "settled_on": receivable.settled_on,
         "updated_at": now,
@@ -172,6 +187,7 @@ def receivable_from_row(
         open_disputes=open_disputes,
         dispute_periods=sorted(periods),
         plan_id=row["plan_id"],
+        waived_charges=frozenset(row["waived_charges"]),
         doubtful_on=row["doubtful_on"],
         settled_on=row["settled_on"],
         facts={f["fact_id"]: Reduction(f["kind"], f["day"], f["amount"]) for f in facts},
@@ -287,6 +303,47 @@ def plan_from_row(row: Row) -> PaymentPlan:
         },
         missed=missed,
         closed_on=row["closed_on"],
+    )
+
+
+def waiver_values(waiver: ChargeWaiver, now: datetime) -> dict[str, Any]:
+    return {
+        "id": waiver.waiver_id,
+        "customer_id": waiver.customer_id,
+        "invoice_id": waiver.invoice_id,
+        "invoice_number": waiver.invoice_number,
+        "kind": waiver.kind,
+        "reason": waiver.reason,
+        "waived_on": waiver.waived_on,
+        "created_at": now,
+    }
+
+
+def waiver_from_row(row: Row) -> ChargeWaiver:
+    return ChargeWaiver(
+        waiver_id=row["id"],
+        customer_id=row["customer_id"],
+        invoice_id=row["invoice_id"],
+        invoice_number=row["invoice_number"],
+        kind=row["kind"],
+        reason=row["reason"],
+        waived_on=row["waived_on"],
+    )
+
+
+def reference_rate_values(rate: ReferenceRate, now: datetime) -> dict[str, Any]:
+    return {
+        "kind": rate.kind,
+        "effective_on": rate.effective_on,
+        "rate": rate.rate,
+        "source": rate.source,
+        "recorded_at": now,
+    }
+
+
+def reference_rate_from_row(row: Row) -> ReferenceRate:
+    return ReferenceRate(
+        kind=row["kind"], effective_on=row["effective_on"], rate=row["rate"], source=row["source"]
     )
 
 

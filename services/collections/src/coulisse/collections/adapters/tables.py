@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from coulisse.platform.tables import include_platform_tables
-from coulisse.platform.types import MoneyType
+from coulisse.platform.types import MoneyType, PercentType
 
 metadata = sa.MetaData()
 
@@ -37,6 +37,9 @@ customers = sa.Table(
     sa.Column("exclusion_until", sa.Date(), nullable=True),
     sa.Column("insolvency_kind", sa.String(20), nullable=True),
     sa.Column("insolvency_opened_on", sa.Date(), nullable=True),
+    sa.Column("contract_rate", PercentType(), nullable=True),
+    sa.Column("contract_rate_from", sa.Date(), nullable=True),
+    sa.Column("contract_rate_reference", sa.String(200), nullable=True),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
@@ -62,6 +65,7 @@ receivables = sa.Table(
     sa.Column("indemnity_assessed_on", sa.Date(), nullable=True),
     sa.Column("interest_assessed_through", sa.Date(), nullable=True),
     sa.Column("plan_id", sa.Uuid(), nullable=True),
+    sa.Column("waived_charges", sa.JSON(), nullable=False, server_default="[]"),
     sa.Column("doubtful_on", sa.Date(), nullable=True),
     sa.Column("settled_on", sa.Date(), nullable=True),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -222,4 +226,67 @@ write_offs = sa.Table(
     sa.Index("ix_write_offs_customer", "customer_id"),
 )
 
+# Charges waived before a run assessed them, with the reason.
+charge_waivers = sa.Table(
+    "charge_waivers",
+    metadata,
+    sa.Column("id", sa.Uuid(), primary_key=True),
+    sa.Column("customer_id", sa.Uuid(), sa.ForeignKey("customers.id"), nullable=False),
+    sa.Column("invoice_id", sa.Uuid(), sa.ForeignKey("receivables.invoice_id"), nullable=False),
+    sa.Column("invoice_number", sa.String(20), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("reason", sa.Text(), nullable=False),
+    sa.Column("waived_on", sa.Date(), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("invoice_id", "kind", name="uq_charge_waivers_invoice_kind"),
+    sa.Index("ix_charge_waivers_customer", "customer_id"),
+)
+
+# Reference rates published after the release, entered by an operator; the shipped ones are in
+# the package (data/reference_rates.csv).
+reference_rates = sa.Table(
+    "reference_rates",
+    metadata,
+    sa.Column("kind", sa.String(30), primary_key=True),
+    sa.Column("effective_on", sa.Date(), primary_key=True),
+    sa.Column("rate", PercentType(), nullable=False),
+    sa.Column("source", sa.String(300), nullable=False),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 include_platform_tables(metadata)
+
+# -- notice delivery --
+
+# The contact details notices are sent to, from customer.events: the only personal data
+# collections keeps, in a table of its own so that an erasure is one delete. `stated_at`: when
+# the customer service stated each field (an older event read later changes nothing).
+notice_recipients = sa.Table(
+    "notice_recipients",
+    metadata,
+    sa.Column("customer_id", sa.Uuid(), sa.ForeignKey("customers.id"), primary_key=True),
+    sa.Column("display_name", sa.Text(), nullable=True),
+    sa.Column("email", sa.Text(), nullable=True),
+    sa.Column("address", sa.JSON(), nullable=True),
+    sa.Column("stated_at", sa.JSON(), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# What became of each notice, written by the notice sender when it first handles it (a notice
+# without a row is pending). `document`: the e-mail as sent or the PDF, until an erasure.
+notice_deliveries = sa.Table(
+    "notice_deliveries",
+    metadata,
+    sa.Column("notice_id", sa.Uuid(), sa.ForeignKey("notices.id"), primary_key=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("message_id", sa.String(200), nullable=True),
+    sa.Column("detail", sa.Text(), nullable=True),
+    sa.Column("media_type", sa.String(40), nullable=True),
+    sa.Column("document", sa.LargeBinary(), nullable=True),
+    sa.Column("document_erased", sa.Boolean(), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_notice_deliveries_due", "status", "next_attempt_at"),
+)

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from coulisse.platform.uow import UnitOfWork
 
+from .delivery import DeliveryRepository, RecipientRepository
 from .repositories import (
     CustomerRepository,
     DisputeRepository,
@@ -13,7 +14,9 @@ from .repositories import (
     PolicyRepository,
     PromiseRepository,
     ReceivableRepository,
+    ReferenceRateRepository,
     RunRepository,
+    WaiverRepository,
     WriteOffRepository,
 )
 
@@ -25,8 +28,12 @@ class CollectionsUnitOfWork(UnitOfWork):
     promises: PromiseRepository
     plans: PlanRepository
     write_offs: WriteOffRepository
+    waivers: WaiverRepository
+    reference_rates: ReferenceRateRepository
     policy: PolicyRepository
     runs: RunRepository
+    recipients: RecipientRepository
+    deliveries: DeliveryRepository
 
     def _open_repositories(self, session: AsyncSession) -> None:
         self.customers = CustomerRepository(session, self.track, self.clock)
@@ -35,5 +42,9 @@ class CollectionsUnitOfWork(UnitOfWork):
         self.promises = PromiseRepository(session, self.track, self.clock)
         self.plans = PlanRepository(session, self.track, self.clock)
         self.write_offs = WriteOffRepository(session, self.track, self.clock)
+        self.waivers = WaiverRepository(session, self.track, self.clock)
+        self.reference_rates = ReferenceRateRepository(session, self.track, self.clock)
         self.policy = PolicyRepository(session, self.track, self.clock)
         self.runs = RunRepository(session, self.track, self.clock)
+        self.recipients = RecipientRepository(session, self.clock)
+        self.deliveries = DeliveryRepository(session, self.clock)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -13,6 +14,8 @@ from coulisse.contracts.collections import DisputeOutcome, DunningChannel, FeeKi
 from coulisse.contracts.customer import CustomerKind
 
 from ..domain.calendar import DEFAULT_GRACE_DAYS
+from ..domain.rates import ReferenceRateKind
+from ..domain.recipients import RecipientValue
 from ..domain.write_offs import WriteOffReason
 
 
@@ -133,3 +136,43 @@ class LearnUpdate:
 class LearnErasure:
     customer_id: UUID
     account_number: str
+
+
+@dataclass(frozen=True)
+class LearnRecipient:
+    """Contact details stated by the customer service at `stated_at` (the event's time): all
+    of them at registration, the changed ones in an update."""
+
+    customer_id: UUID
+    changes: Mapping[str, RecipientValue]
+    stated_at: datetime
+
+
+@dataclass(frozen=True)
+class ForgetRecipient:
+    customer_id: UUID
+
+
+@dataclass(frozen=True)
+class WaiveCharge:
+    invoice_id: UUID
+    kind: FeeKind
+    reason: str
+
+
+@dataclass(frozen=True)
+class EnterReferenceRate:
+    kind: ReferenceRateKind
+    effective_on: date
+    rate: Decimal
+    source: str
+
+
+@dataclass(frozen=True)
+class AgreeContractRate:
+    """The customer's contract rate from `effective_on`; `rate` None goes back to the default."""
+
+    customer_id: UUID
+    rate: Decimal | None
+    effective_on: date | None = None
+    reference: str = ""

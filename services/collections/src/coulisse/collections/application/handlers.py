@@ -14,21 +14,25 @@ from uuid import UUID
 from coulisse.contracts.collections import ReceivableClassifiedDoubtful
 from coulisse.platform.clock import today
 from coulisse.platform.domain import Conflict, DomainError, InvalidInput, NotFound
+from coulisse.platform.failpoints import failpoint
 
 from ..adapters.uow import CollectionsUnitOfWork
-from ..domain.charges import DEFAULT_RATES
 from ..domain.customers import CollectionsCustomer
 from ..domain.disputes import Dispute
 from ..domain.engine import DunningRun, RunLog, run_dunning
 from ..domain.plans import Installment, PaymentPlan
 from ..domain.policy import DEFAULT_POLICY, DunningExclusion, DunningLevel, DunningPolicy
 from ..domain.promises import PromiseToPay
+from ..domain.rates import ContractRate, ReferenceRate
 from ..domain.receivables import Receivable
+from ..domain.waivers import ChargeWaiver
 from ..domain.write_offs import WriteOff
 from .commands import (
+    AgreeContractRate,
     AgreePaymentPlan,
     ArrangeCustomerDunning,
     ClassifyDoubtful,
+    EnterReferenceRate,
     LevelInput,
     OpenDispute,
     PutDefaultPolicy,
@@ -36,9 +40,11 @@ from .commands import (
     RecordPromise,
     ResolveDispute,
     RunDunning,
+    WaiveCharge,
     WriteOffReceivable,
 )
 from .portfolio import load_portfolio
+from .rates import default_penalty_rates, reference_rates
 
 
 @contextmanager
@@ -137,6 +143,7 @@ async def run(command: RunDunning, uow: CollectionsUnitOfWork) -> DunningRun:
     nothing (promises and plans are not reviewed either: their holds are read from the dates)."""
     day = today(uow.clock)
     policy = await default_policy(uow)
+    rates = await default_penalty_rates(uow)
     if command.dry_run:
         portfolio = await load_portfolio(uow, for_update=False)
         return run_dunning(
@@ -144,7 +151,7 @@ async def run(command: RunDunning, uow: CollectionsUnitOfWork) -> DunningRun:
             portfolio.cases(),
             log=RunLog(),
             today=day,
-            rates=DEFAULT_RATES,
+            rates=rates,
             default_policy=policy,
             dry_run=True,
         )
@@ -162,7 +169,7 @@ async def run(command: RunDunning, uow: CollectionsUnitOfWork) -> DunningRun:
         portfolio.cases(),
         log=log,
         today=day,
-        rates=DEFAULT_RATES,
+        rates=rates,
         default_policy=policy,
     )
     for promise in promises:
@@ -174,6 +181,7 @@ async def run(command: RunDunning, uow: CollectionsUnitOfWork) -> DunningRun:
     for invoice_id in sorted(moved):
         await uow.receivables.save(portfolio.receivables[invoice_id])
     await uow.runs.add(done, log)
+    failpoint("collections.run.recorded")  # the crash tests' instant: all written, not committed
     return done
 
 
@@ -299,3 +307,60 @@ async def write_off(command: WriteOffReceivable, uow: CollectionsUnitOfWork) -> 
     await uow.receivables.save(receivable)
     await uow.write_offs.add(decided)
     return decided
+
+
+# -- charges: waivers, rates -------------------------------------------------------------------
+
+
+async def waive_charge(command: WaiveCharge, uow: CollectionsUnitOfWork) -> ChargeWaiver:
+    receivable = await known_receivable(uow, command.invoice_id)
+    waiver = ChargeWaiver.decide(
+        receivable, kind=command.kind, reason=command.reason, on=today(uow.clock)
+    )
+    await uow.receivables.save(receivable)
+    await uow.waivers.add(waiver)
+    return waiver
+
+
+@dataclass(frozen=True)
+class RateEntered:
+    rate: ReferenceRate
+    created: bool
+    """False: the same rate was already known (shipped or entered)."""
+
+
+async def enter_reference_rate(
+    command: EnterReferenceRate, uow: CollectionsUnitOfWork
+) -> RateEntered:
+    rate = ReferenceRate(
+        kind=command.kind,
+        effective_on=command.effective_on,
+        rate=command.rate,
+        source=command.source.strip(),
+    )
+    # One writer at a time: two operators entering one half-year must not both succeed.
+    await uow.runs.lock_log()
+    known = await reference_rates(uow)
+    created = known.add(rate)
+    if created:
+        await uow.reference_rates.add(rate)
+    return RateEntered(known.get(rate.kind, rate.effective_on) or rate, created)
+
+
+async def agree_contract_rate(
+    command: AgreeContractRate, uow: CollectionsUnitOfWork
+) -> CollectionsCustomer:
+    customer = await known_customer(
+        uow, command.customer_id, field="path.customer_id", for_update=True
+    )
+    contract = None
+    if command.rate is not None:
+        contract = ContractRate.agree(
+            rate=command.rate,
+            effective_on=command.effective_on or today(uow.clock),
+            reference=command.reference,
+            rates=await reference_rates(uow),
+        )
+    customer.agree_contract_rate(contract)
+    await uow.customers.save(customer)
+    return customer

@@ -22,6 +22,7 @@ from coulisse.platform.pagination import PageParams, cursor_value, decode_cursor
 from ..adapters.tables import notices
 from ..adapters.uow import CollectionsUnitOfWork
 from ..domain.customers import CollectionsCustomer
+from ..domain.delivery import NoticeDelivery
 from ..domain.disputes import Dispute
 from ..domain.engine import CollectionCase, HoldReason, NextLevel, Notice, next_level
 from ..domain.plans import PaymentPlan
@@ -245,6 +246,8 @@ def _worklist_position(cursor: str | None) -> tuple[Decimal, UUID] | None:
 class NoticeView:
     run_id: UUID
     notice: Notice
+    delivery: NoticeDelivery | None = None
+    """What the notice sender made of it (without the document); None: nothing yet."""
 
 
 NEWEST_NOTICES = Keyset(
@@ -261,7 +264,11 @@ async def list_notices(
     found_rows = (await uow.session.execute(query)).mappings().all()
     kept = found_rows[: page.limit]
     found = await uow.runs.notices_of(kept)
-    views = [NoticeView(row["run_id"], notice) for row, notice in zip(kept, found, strict=True)]
+    deliveries = await uow.deliveries.states_of(n.notice_id for n in found)
+    views = [
+        NoticeView(row["run_id"], notice, deliveries.get(notice.notice_id))
+        for row, notice in zip(kept, found, strict=True)
+    ]
     return views, NEWEST_NOTICES.next_cursor(kept, len(found_rows) > page.limit)
 
 
@@ -274,4 +281,5 @@ async def get_notice(uow: CollectionsUnitOfWork, notice_id: UUID) -> NoticeView 
     if row is None:
         return None
     [notice] = await uow.runs.notices_of([row])
-    return NoticeView(row["run_id"], notice)
+    deliveries = await uow.deliveries.states_of([notice_id])
+    return NoticeView(row["run_id"], notice, deliveries.get(notice_id))

@@ -19,7 +19,16 @@ from coulisse.contracts.money import ZERO
 
 from ..adapters.uow import CollectionsUnitOfWork
 from ..domain.receivables import ReceivableBook
-from .commands import ApplyBillingFact, BillingFact, LearnErasure, LearnRegistration, LearnUpdate
+from ..domain.recipients import NoticeRecipient
+from .commands import (
+    ApplyBillingFact,
+    BillingFact,
+    ForgetRecipient,
+    LearnErasure,
+    LearnRecipient,
+    LearnRegistration,
+    LearnUpdate,
+)
 
 
 def _reductions(fact: BillingFact) -> Iterator[tuple[UUID, UUID, Decimal, date]]:
@@ -91,7 +100,7 @@ async def learn_registration(command: LearnRegistration, uow: CollectionsUnitOfW
 async def learn_update(command: LearnUpdate, uow: CollectionsUnitOfWork) -> None:
     terms = command.changes.get("payment_terms_days")
     if terms is None:
-        return  # nothing collections keeps changed (names, e-mails, addresses are not kept)
+        return  # nothing else changed here (contact details: learn_recipient)
     customer = await uow.customers.learn(command.customer_id)
     customer.payment_terms_days = terms
     await uow.customers.save(customer)
@@ -102,3 +111,30 @@ async def learn_erasure(command: LearnErasure, uow: CollectionsUnitOfWork) -> No
     customer.erase(account_number=command.account_number)
     await uow.customers.save(customer)
     await uow.disputes.erase_reasons(command.customer_id)
+    await uow.waivers.erase_reasons(command.customer_id)
+
+
+# -- notice recipients -------------------------------------------------------------------------
+
+
+async def learn_recipient(command: LearnRecipient, uow: CollectionsUnitOfWork) -> None:
+    """Keeps the contact details notices are sent to; an event read after the customer's
+    erasure brings none of them back."""
+    customer = await uow.customers.learn(command.customer_id)
+    if customer.erased:
+        return
+    recipient = await uow.recipients.get(command.customer_id) or NoticeRecipient(
+        command.customer_id
+    )
+    if recipient.learn(command.changes, command.stated_at):
+        await uow.recipients.save(recipient)
+
+
+async def forget_recipient(command: ForgetRecipient, uow: CollectionsUnitOfWork) -> None:
+    """The right to be forgotten: the contact details go, and so do the documents sent, which
+    name the customer; what was sent when (status, dates, Message-ID) stays."""
+    await uow.customers.learn(command.customer_id)  # the lock the sender takes too
+    await uow.recipients.forget(command.customer_id)
+    for delivery in await uow.deliveries.of_customer(command.customer_id):
+        delivery.erase()
+        await uow.deliveries.save(delivery)

@@ -155,22 +155,6 @@ def french_penalty_rates(ecb_rates: Sequence[tuple[date, Decimal, str]]) -> Inte
     return InterestRateTable(rates)
 
 
-ECB_MAIN_REFINANCING_RATES: tuple[tuple[date, Decimal, str], ...] = (
-    (date(2022, 1, 1), Decimal("0.00"), "ECB main refinancing rate on 1 January 2022"),
-    (date(2022, 7, 1), Decimal("0.00"), "ECB main refinancing rate on 1 July 2022"),
-    (date(2023, 1, 1), Decimal("2.50"), "ECB main refinancing rate on 1 January 2023"),
-    (date(2023, 7, 1), Decimal("4.00"), "ECB main refinancing rate on 1 July 2023"),
-    (date(2024, 1, 1), Decimal("4.50"), "ECB main refinancing rate on 1 January 2024"),
-    (date(2024, 7, 1), Decimal("4.25"), "ECB main refinancing rate on 1 July 2024"),
-    (date(2025, 1, 1), Decimal("3.15"), "ECB main refinancing rate on 1 January 2025"),
-    (date(2025, 7, 1), Decimal("2.15"), "ECB main refinancing rate on 1 July 2025"),
-    (date(2026, 1, 1), Decimal("2.15"), "ECB main refinancing rate on 1 January 2026"),
-)
-"""The ECB rate on the first day of each half-year, as published; a new half-year needs its row."""
-
-DEFAULT_RATES = french_penalty_rates(ECB_MAIN_REFINANCING_RATES)
-
-
 @dataclass(frozen=True)
 class InterestPeriod:
     days: DayRange

@@ -17,7 +17,9 @@ from coulisse.contracts.customer import CustomerKind
 from coulisse.contracts.money import ZERO
 from coulisse.platform.domain import Aggregate, Conflict, InvalidInput
 
+from .charges import InterestRateTable
 from .policy import DunningExclusion, DunningPolicy
+from .rates import ContractRate
 from .receivables import Receivable
 
 ERASED_TEXT = "erased"
@@ -45,6 +47,8 @@ class CollectionsCustomer(Aggregate):
     exclusion: DunningExclusion | None = None
     insolvency: Insolvency | None = None
     payment_terms_days: int | None = None
+    contract_rate: ContractRate | None = None
+    """The late-payment rate of the customer's contract; None: the legal default."""
     erased: bool = False
 
     def registered(
@@ -74,6 +78,19 @@ class CollectionsCustomer(Aggregate):
         """The customer's own policy (None: the default) and exclusion (None: none), as a whole."""
         self.policy = policy
         self.exclusion = exclusion
+
+    def agree_contract_rate(self, rate: ContractRate | None) -> None:
+        """The contract's late-payment rate from now on (None: back to the legal default)."""
+        if rate is not None and self.kind == "person":
+            raise Conflict(
+                "a consumer owes no late-payment penalty rate: contract rates are for companies",
+                field="rate",
+            )
+        self.contract_rate = rate
+
+    def penalty_rates(self, default: InterestRateTable) -> InterestRateTable:
+        """The rates late interest runs at for this customer."""
+        return default if self.contract_rate is None else self.contract_rate.over(default)
 
     def policy_or(self, default: DunningPolicy) -> DunningPolicy:
         return self.policy or default

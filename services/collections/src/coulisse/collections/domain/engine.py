@@ -331,7 +331,8 @@ def _charges(
             interest=interest,
         )
 
-    assessed = upcoming.level.assesses
+    assessed = set(upcoming.level.assesses) - receivable.waived_charges
+    rates = customer.penalty_rates(rates)
     if "recovery_indemnity" in assessed and recovery_indemnity_due(
         customer_kind=customer.kind,
         insolvent=insolvent,

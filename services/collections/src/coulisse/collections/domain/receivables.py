@@ -24,7 +24,7 @@ from coulisse.contracts.billing import (
     PaymentReceived,
     RefundIssued,
 )
-from coulisse.contracts.collections import ReceivableWrittenOff
+from coulisse.contracts.collections import FeeKind, ReceivableWrittenOff
 from coulisse.contracts.money import ZERO
 from coulisse.platform.domain import Conflict
 
@@ -77,6 +77,8 @@ class Receivable:
     dispute_periods: list[DayRange] = field(default_factory=list)
     """Days the invoice spent under a dispute now resolved: no late interest runs on them."""
     plan_id: UUID | None = None
+    waived_charges: frozenset[FeeKind] = frozenset()
+    """Charges waived on this invoice: the runs never assess them."""
     doubtful_on: date | None = None
     settled_on: date | None = None
     """The day what was paid, credited and written off first covered the invoice (not before
@@ -237,6 +239,9 @@ class Receivable:
                 field="invoice_id",
             )
         self.interest_assessed_through = through
+
+    def charge_waived(self, kind: FeeKind) -> None:
+        self.waived_charges = self.waived_charges | {kind}
 
     def dispute_opened(self, dispute_id: UUID, on: date) -> None:
         self.open_disputes.setdefault(dispute_id, on)

@@ -3,14 +3,15 @@ dunning arrangement, insolvency proceedings, doubtful receivables."""
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from coulisse.platform.api import IsoDate
 from coulisse.platform.clock import today
 from coulisse.platform.commands import IdempotencyKeyDep
+from coulisse.platform.openapi import problems
 
 from ..application import handlers, queries
 from ..application.commands import ArrangeCustomerDunning, ClassifyDoubtful, RecordInsolvency
@@ -30,13 +31,14 @@ router = APIRouter(prefix="/v1/customers", tags=["customers"])
     "/{customer_id}/collections",
     response_model=CustomerCollectionsRead,
     summary="What a customer owes, where dunning of each invoice stands, what comes next",
+    responses=problems((404, "collections knows no such customer (yet)")),
 )
 async def get_collections(
     customer_id: UUID,
     _: ReadScope,
     uow_factory: UowFactoryDep,
     clock: ClockDep,
-    as_of: date | None = Query(None, description="Default: today."),
+    as_of: IsoDate | None = Query(None, description="Default: today."),
 ) -> CustomerCollectionsRead:
     async with uow_factory() as uow:
         found = await queries.customer_collections(uow, customer_id, as_of or today(clock))
@@ -47,6 +49,10 @@ async def get_collections(
     "/{customer_id}/dunning",
     response_model=CustomerDunningRead,
     summary="Give a customer their own policy or an exclusion from dunning (or remove them)",
+    responses=problems(
+        (404, "collections knows no such customer (yet)"),
+        (409, "the customer was changed meanwhile: read it again and retry"),
+    ),
 )
 async def arrange_dunning(
     customer_id: UUID, body: CustomerDunningIn, _: WriteScope, commands: CommandsDep
@@ -64,6 +70,10 @@ async def arrange_dunning(
     status_code=201,
     response_model=InsolvencyRecordRead,
     summary="Record insolvency proceedings: dunning and charges stop, overdue becomes doubtful",
+    responses=problems(
+        (404, "collections knows no such customer (yet)"),
+        (409, "proceedings were already recorded for this customer"),
+    ),
 )
 async def record_insolvency(
     customer_id: UUID,
@@ -83,6 +93,10 @@ async def record_insolvency(
     status_code=201,
     response_model=DoubtfulRead,
     summary="Classify the customer's overdue receivables as doubtful",
+    responses=problems(
+        (404, "collections knows no such customer (yet)"),
+        (409, "no overdue receivable is left to classify, or the account is not known yet"),
+    ),
 )
 async def classify_doubtful(
     customer_id: UUID, _: WriteScope, commands: CommandsDep, key: IdempotencyKeyDep

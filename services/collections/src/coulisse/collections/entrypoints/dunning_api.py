@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from coulisse.platform.commands import IdempotencyKeyDep
 from coulisse.platform.domain import NotFound
+from coulisse.platform.openapi import problems
 
 from ..application import handlers
 from ..application.commands import PutDefaultPolicy, RunDunning
@@ -38,6 +39,16 @@ async def put_policy(body: PolicyIn, _: WriteScope, commands: CommandsDep) -> Po
     status_code=201,
     response_model=RunRead,
     summary="Run dunning as of a date, or preview it (dry run: 200, nothing recorded)",
+    responses={
+        200: {"model": RunRead, "description": "a dry run: what the run would do"},
+        **problems(
+            (
+                409,
+                "a run dated after this one was already recorded (`last_run_on`), or no "
+                "reference rate covers a charge the run would assess",
+            )
+        ),
+    },
 )
 async def run_dunning(
     body: RunCreate, _: WriteScope, commands: CommandsDep, key: IdempotencyKeyDep
@@ -51,10 +62,18 @@ async def run_dunning(
     return await commands.create(handlers.run, command, render=RunRead.of, key=key)
 
 
-@router.get("/runs/{run_id}", response_model=RunRead, summary="A run: its notices and fees")
+@router.get(
+    "/runs/{run_id}",
+    response_model=RunRead,
+    summary="A run: its notices and fees",
+    responses=problems((404, "no such run")),
+)
 async def get_run(run_id: UUID, _: ReadScope, uow_factory: UowFactoryDep) -> RunRead:
     async with uow_factory() as uow:
         found = await uow.runs.get(run_id)
+        deliveries = await uow.deliveries.states_of(
+            n.notice_id for n in (found.notices if found is not None else [])
+        )
     if found is None:
         raise NotFound(f"no dunning run {run_id}")
-    return RunRead.of(found)
+    return RunRead.of(found, deliveries)

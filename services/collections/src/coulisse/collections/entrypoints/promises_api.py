@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from coulisse.platform.commands import IdempotencyKeyDep
 from coulisse.platform.domain import NotFound
+from coulisse.platform.openapi import problems
 
 from ..application import handlers
 from ..application.commands import RecordPromise
@@ -18,7 +19,13 @@ from .schemas.agreements import PromiseCreate, PromiseRead
 router = APIRouter(prefix="/v1/promises", tags=["promises"])
 
 
-@router.post("", status_code=201, response_model=PromiseRead, summary="Record a promise to pay")
+@router.post(
+    "",
+    status_code=201,
+    response_model=PromiseRead,
+    summary="Record a promise to pay",
+    responses=problems((404, "collections knows no such customer (yet)")),
+)
 async def record_promise(
     body: PromiseCreate, _: WriteScope, commands: CommandsDep, key: IdempotencyKeyDep
 ) -> Response:
@@ -32,7 +39,12 @@ async def record_promise(
     return await commands.create(handlers.record_promise, command, render=PromiseRead.of, key=key)
 
 
-@router.get("/{promise_id}", response_model=PromiseRead, summary="Read a promise to pay")
+@router.get(
+    "/{promise_id}",
+    response_model=PromiseRead,
+    summary="Read a promise to pay",
+    responses=problems((404, "no such promise")),
+)
 async def get_promise(promise_id: UUID, _: ReadScope, uow_factory: UowFactoryDep) -> PromiseRead:
     async with uow_factory() as uow:
         found = await uow.promises.get(promise_id)

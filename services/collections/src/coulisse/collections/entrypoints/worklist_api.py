@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Query
 
-from coulisse.platform.api import PageQuery
+from coulisse.platform.api import IsoDate, PageQuery
 from coulisse.platform.clock import today
 from coulisse.platform.pagination import Page
 
@@ -27,7 +25,7 @@ async def get_worklist(
     uow_factory: UowFactoryDep,
     clock: ClockDep,
     page: PageQuery,
-    as_of: date | None = Query(None, description="Default: today."),
+    as_of: IsoDate | None = Query(None, description="Default: today."),
 ) -> Page[WorkItemRead]:
     async with uow_factory() as uow:
         found, next_cursor = await queries.worklist(uow, as_of or today(clock), page)

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from coulisse.platform.commands import IdempotencyKeyDep
 from coulisse.platform.domain import NotFound
+from coulisse.platform.openapi import problems
 
 from ..application import handlers
 from ..application.commands import WriteOffReceivable
@@ -18,7 +19,16 @@ from .schemas.receivables import WriteOffCreate, WriteOffRead
 router = APIRouter(prefix="/v1/write-offs", tags=["write-offs"])
 
 
-@router.post("", status_code=201, response_model=WriteOffRead, summary="Write off what remains due")
+@router.post(
+    "",
+    status_code=201,
+    response_model=WriteOffRead,
+    summary="Write off what remains due",
+    responses=problems(
+        (404, "collections knows no such invoice (yet)"),
+        (409, "nothing remains due, the invoice is disputed, or its account is not known yet"),
+    ),
+)
 async def write_off(
     body: WriteOffCreate, _: WriteScope, commands: CommandsDep, key: IdempotencyKeyDep
 ) -> Response:
@@ -26,7 +36,12 @@ async def write_off(
     return await commands.create(handlers.write_off, command, render=WriteOffRead.of, key=key)
 
 
-@router.get("/{write_off_id}", response_model=WriteOffRead, summary="Read a write-off")
+@router.get(
+    "/{write_off_id}",
+    response_model=WriteOffRead,
+    summary="Read a write-off",
+    responses=problems((404, "no such write-off")),
+)
 async def get_write_off(
     write_off_id: UUID, _: ReadScope, uow_factory: UowFactoryDep
 ) -> WriteOffRead:

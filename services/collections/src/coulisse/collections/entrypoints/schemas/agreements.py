@@ -9,14 +9,13 @@ from pydantic import Field
 
 from coulisse.contracts.collections import DisputeOutcome, Installment
 from coulisse.contracts.money import Money
-from coulisse.platform.api import IsoDate, RequestModel, ResponseModel
+from coulisse.platform.api import IsoDate, RequestModel, ResponseModel, WholeNumber
 
 from ...application.commands import InstallmentInput
 from ...domain.calendar import DEFAULT_GRACE_DAYS
 from ...domain.disputes import Dispute, DisputeStatus
 from ...domain.plans import PaymentPlan, PlanStatus
 from ...domain.promises import PromiseStatus, PromiseToPay
-from .fields import WholeNumber
 
 GRACE = (
     f"Days after the date before a missing payment counts (0 to 30, default {DEFAULT_GRACE_DAYS})."

@@ -8,12 +8,11 @@ from uuid import UUID
 from pydantic import Field
 
 from coulisse.contracts.collections import DunningChannel, FeeKind, InsolvencyKind
-from coulisse.platform.api import IsoDate, RequestModel, ResponseModel
+from coulisse.platform.api import IsoDate, RequestModel, ResponseModel, WholeNumber
 
 from ...application.commands import ExclusionInput, LevelInput
 from ...domain.customers import CollectionsCustomer, Insolvency
 from ...domain.policy import DunningExclusion, DunningPolicy
-from .fields import WholeNumber
 
 
 class LevelIn(RequestModel):

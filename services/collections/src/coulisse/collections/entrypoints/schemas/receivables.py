@@ -11,11 +11,12 @@ from pydantic import Field
 from coulisse.contracts.billing import InvoiceKind
 from coulisse.contracts.collections import (
     DunningChannel,
+    FeeKind,
     InsolvencyKind,
     ReceivableClassifiedDoubtful,
 )
 from coulisse.contracts.customer import CustomerKind
-from coulisse.contracts.money import Money
+from coulisse.contracts.money import DecimalString, Money
 from coulisse.platform.api import IsoDate, RequestModel, ResponseModel
 
 from ...application.handlers import Classification
@@ -53,6 +54,9 @@ class OpenReceivableRead(ResponseModel):
     doubtful_on: date | None
     held: HoldReason | None = Field(description="Why dunning of it waits, if it does.")
     next_level: NextLevelRead | None
+    waived_charges: list[FeeKind] = Field(
+        default_factory=list, description="Charges the runs will not assess on it."
+    )
 
     @classmethod
     def of(cls, view: ReceivableView) -> OpenReceivableRead:
@@ -78,6 +82,7 @@ class OpenReceivableRead(ResponseModel):
             plan_id=receivable.plan_id,
             doubtful_on=receivable.doubtful_on,
             held=view.held,
+            waived_charges=sorted(receivable.waived_charges),
             next_level=None
             if upcoming is None
             else NextLevelRead(
@@ -105,6 +110,10 @@ class CustomerCollectionsRead(ResponseModel):
     own_policy: bool = Field(description="Whether the customer has a policy of their own.")
     exclusion: ExclusionRead | None
     insolvency: InsolvencyRead | None
+    late_payment_rate: DecimalString | None = Field(
+        None,
+        description="The rate of the customer's contract (percent a year); None: the default rate.",
+    )
     receivables: list[OpenReceivableRead] = Field(description="Open invoices, oldest due first.")
     promises: list[PromiseRead] = Field(description="Promises still standing.")
     payment_plans: list[PlanRead] = Field(description="Active plans.")
@@ -137,6 +146,7 @@ class CustomerCollectionsRead(ResponseModel):
             own_policy=found.own_policy,
             exclusion=ExclusionRead.of(customer.exclusion),
             insolvency=InsolvencyRead.of(customer.insolvency),
+            late_payment_rate=customer.contract_rate.rate if customer.contract_rate else None,
             receivables=[OpenReceivableRead.of(v) for v in found.receivables],
             promises=[PromiseRead.of(p) for p in found.promises],
             payment_plans=[PlanRead.of(p) for p in found.plans],

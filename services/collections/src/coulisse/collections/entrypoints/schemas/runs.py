@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from pydantic import Field, StrictBool
@@ -13,6 +16,7 @@ from coulisse.platform.api import IsoDate, RequestModel, ResponseModel
 
 from ...application.queries import NoticeView
 from ...domain.charges import LateInterest
+from ...domain.delivery import NoticeDelivery, NoticeDeliveryStatus, read_status
 from ...domain.engine import Charge, DunningRun, Held, HoldReason, Notice
 
 
@@ -41,9 +45,28 @@ class NoticeRead(ResponseModel):
     amount_due: Money
     invoice_ids: list[UUID]
     lines: list[NoticeLineRead]
+    delivery_status: NoticeDeliveryStatus | None = Field(
+        None,
+        description=(
+            "`pending` until the notice sender handles it; `sent` (an e-mail), `ready_to_post` "
+            "(a PDF letter or formal notice), `undeliverable` (see `delivery_detail`), "
+            "`not_applicable` for a call. None in a dry run's preview. The answer to "
+            "`POST /v1/dunning/runs` (a repeated date's too) shows the notices as the run left "
+            "them: read the notice or the run for what was delivered since."
+        ),
+    )
+    delivered_at: datetime | None = Field(
+        None, description="When the e-mail was accepted by the SMTP server, or the PDF made."
+    )
+    message_id: str | None = Field(None, description="The e-mail's Message-ID, once sent.")
+    delivery_detail: str | None = Field(
+        None, description="Why it waits, why the last attempt failed, or why it is undeliverable."
+    )
 
     @classmethod
-    def of(cls, notice: Notice, run_id: UUID | None) -> NoticeRead:
+    def of(
+        cls, notice: Notice, run_id: UUID | None, delivery: DeliveryState | None = None
+    ) -> NoticeRead:
         return cls(
             id=notice.notice_id,
             notice_id=notice.notice_id,
@@ -65,11 +88,31 @@ class NoticeRead(ResponseModel):
                 )
                 for line in notice.lines
             ],
+            **delivery_fields(notice, delivery),
         )
 
     @classmethod
     def of_view(cls, view: NoticeView) -> NoticeRead:
-        return cls.of(view.notice, view.run_id)
+        return cls.of(view.notice, view.run_id, DeliveryState(view.delivery))
+
+
+@dataclass(frozen=True)
+class DeliveryState:
+    """What the notice sender made of a notice, as read (None: nothing yet)."""
+
+    delivery: NoticeDelivery | None
+
+
+def delivery_fields(notice: Notice, state: DeliveryState | None) -> dict[str, Any]:
+    if state is None:
+        return {}  # not read here: a preview, or a repeated run's answer
+    delivery = state.delivery
+    return {
+        "delivery_status": read_status(notice.channel, delivery),
+        "delivered_at": None if delivery is None else delivery.delivered_at,
+        "message_id": None if delivery is None else delivery.message_id,
+        "delivery_detail": None if delivery is None else delivery.detail,
+    }
 
 
 class InterestPeriodRead(ResponseModel):
@@ -161,14 +204,26 @@ class RunRead(ResponseModel):
     held: list[HeldRead] = Field(description="Invoices whose next level waits, and why.")
 
     @classmethod
-    def of(cls, run: DunningRun) -> RunRead:
+    def of(
+        cls, run: DunningRun, deliveries: Mapping[UUID, NoticeDelivery] | None = None
+    ) -> RunRead:
+        """`deliveries`: those read with the run; without them, the notices are shown as the
+        run left them (pending), as in the answer to the run itself."""
         run_id = None if run.dry_run else run.run_id
+
+        def state(notice: Notice) -> DeliveryState | None:
+            if run.dry_run:
+                return None
+            if deliveries is None:  # the run's own answer: as the run left its notices
+                return DeliveryState(None)
+            return DeliveryState(deliveries.get(notice.notice_id))
+
         return cls(
             id=run_id,
             as_of=run.as_of,
             dry_run=run.dry_run,
             repeated=run.repeated,
-            notices=[NoticeRead.of(n, run_id) for n in run.notices],
+            notices=[NoticeRead.of(n, run_id, state(n)) for n in run.notices],
             fees=[FeeRead.of(c) for c in run.charges],
             held=[HeldRead.of(h) for h in run.held],
         )
