@@ -1,0 +1,5 @@
+from coulisse.platform.service import main
+
+from .bootstrap import definition
+
+main(definition)
