@@ -9,7 +9,7 @@ BOOTSTRAP := .cache/bootstrap
 UV := $(BOOTSTRAP)/bin/uv
 RUN := $(UV) run --locked
 
-.PHONY: help install up down status test lint bench
+.PHONY: help install up down status test lint bench chaos
 
 help:
 	@echo "make install  create the virtual environment (.venv) with uv; install hledger if missing"
@@ -19,6 +19,8 @@ help:
 	@echo "make test     run every test (starts its own Kafka and PostgreSQL)"
 	@echo "make lint     ruff check, ruff format --check, mypy, import contracts"
 	@echo "make bench    start the system (no demo data) and measure it; JSON in bench/results/"
+	@echo "make chaos    start the system (no demo data), kill its processes while documents flow,"
+	@echo "              then check the books; JSON in bench/results/ (CHAOS_ARGS=\"--documents 500\")"
 
 # uv itself lives in a small bootstrap venv, so only python3 is needed on the machine.
 $(UV):
@@ -52,3 +54,8 @@ lint: install
 bench: install
 	$(RUN) coulisse up --no-demo
 	$(RUN) coulisse bench
+
+# The full campaign takes about ten minutes on a 2-core machine; CHAOS_ARGS shortens or seeds it.
+chaos: install
+	$(RUN) coulisse up --no-demo
+	$(RUN) coulisse chaos $(CHAOS_ARGS)

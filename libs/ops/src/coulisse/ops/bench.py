@@ -82,6 +82,38 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
+BOOKS_LINE = {"description": "Livres", "quantity": "2", "unit_price": "12.50", "vat_rate": "5.5"}
+
+
+def invoice_body(customer_id: str) -> dict[str, Any]:
+    """An invoice of 146.38 (a subscription at 20 % VAT, two books at 5.5 %), issued today."""
+    return {
+        "customer_id": customer_id,
+        "currency": "EUR",
+        "lines": [
+            {
+                "description": "Abonnement",
+                "quantity": "1",
+                "unit_price": "100.00",
+                "vat_rate": "20.0",
+            },
+            BOOKS_LINE,
+        ],
+    }
+
+
+def payment_body(customer_id: str, external_ref: str, amount: str = "50.00") -> dict[str, Any]:
+    """A transfer received today, allocated by billing to the oldest due invoices."""
+    return {
+        "customer_id": customer_id,
+        "amount": amount,
+        "currency": "EUR",
+        "method": "transfer",
+        "received_on": today(default_clock()).isoformat(),
+        "external_ref": external_ref,
+    }
+
+
 class Driver:
     """Creates customers, invoices and payments over HTTP like a front end would."""
 
@@ -145,27 +177,7 @@ class Driver:
 
     async def invoice(self) -> tuple[str, float]:
         sequence, customer_id = self._next()
-        response = await self._post(
-            "/v1/invoices",
-            {
-                "customer_id": customer_id,
-                "currency": "EUR",
-                "lines": [
-                    {
-                        "description": "Abonnement",
-                        "quantity": "1",
-                        "unit_price": "100.00",
-                        "vat_rate": "20.0",
-                    },
-                    {
-                        "description": "Livres",
-                        "quantity": "2",
-                        "unit_price": "12.50",
-                        "vat_rate": "5.5",
-                    },
-                ],
-            },
-        )
+        response = await self._post("/v1/invoices", invoice_body(customer_id))
         done = default_clock().now().timestamp()
         if response.status_code != 201:
             raise RuntimeError(f"invoice {sequence}: {response.status_code} {response.text[:300]}")
@@ -174,15 +186,7 @@ class Driver:
     async def payment(self) -> tuple[str, float]:
         sequence, customer_id = self._next()
         response = await self._post(
-            "/v1/payments",
-            {
-                "customer_id": customer_id,
-                "amount": "50.00",
-                "currency": "EUR",
-                "method": "transfer",
-                "received_on": today(default_clock()).isoformat(),
-                "external_ref": f"BENCH-{uuid.uuid4().hex}",
-            },
+            "/v1/payments", payment_body(customer_id, f"BENCH-{uuid.uuid4().hex}")
         )
         done = default_clock().now().timestamp()
         if response.status_code != 201:
@@ -482,11 +486,13 @@ async def run(endpoints: Endpoints, config: BenchConfig) -> Report:
     return report
 
 
-def write(report: Report, directory: Path) -> Path:
+def write(report: Any, directory: Path, name: str = "bench") -> Path:
+    """`<name>-<instant>.json` and a copy as the latest of its name (`latest.json` for the
+    benchmark, `<name>-latest.json` otherwise)."""
     directory.mkdir(parents=True, exist_ok=True)
     stamp = default_clock().now().strftime("%Y%m%dT%H%M%SZ")
-    path = directory / f"bench-{stamp}.json"
-    text = json.dumps(asdict(report), indent=2) + "\n"
+    path = directory / f"{name}-{stamp}.json"
+    text = json.dumps(asdict(report), indent=2, default=str) + "\n"
     path.write_text(text)
-    (directory / "latest.json").write_text(text)
+    (directory / ("latest.json" if name == "bench" else f"{name}-latest.json")).write_text(text)
     return path

@@ -16,17 +16,24 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from coulisse.ops import demo
+from coulisse.contracts.topics import CONSUMER_GROUPS, dlq_topic
+from coulisse.ops import dead_letters, demo, signals, zipkin
 from coulisse.ops.demo_billing import load_billing_demo
+from coulisse.ops.demo_collections import load_collections
+from coulisse.ops.kafka import PROGRAM as KAFKA
 from coulisse.ops.kafka import KafkaError, ensure_jars
-from coulisse.ops.paths import layout
+from coulisse.ops.mailsink import DEFAULT_PORT as DEFAULT_MAIL_PORT
+from coulisse.ops.mailsink import read_mail, readable, received_mails
+from coulisse.ops.paths import Layout, layout
+from coulisse.ops.postgres import PROGRAM as POSTGRES
 from coulisse.ops.postgres import PostgresError
 from coulisse.ops.services import SERVICES
-from coulisse.ops.stack import NotReady, Stack, readyz
+from coulisse.ops.stack import MAILSINK, NotReady, Stack, readyz
 from coulisse.ops.supervise import SupervisorError
 from coulisse.ops.tokens import DEFAULT_SUBJECT, expand_scopes, mint
 from coulisse.ops.tools import ensure_all
 from coulisse.ops.topics import create_topics
+from coulisse.platform.clock import default_clock, today
 
 app = typer.Typer(
     add_completion=False,
@@ -72,8 +79,17 @@ def up(
         int, typer.Option(envvar="COULISSE_KAFKA_CONTROLLER_PORT")
     ] = 9093,
     postgres_port: Annotated[int, typer.Option(envvar="COULISSE_POSTGRES_PORT")] = 55432,
+    mail_port: Annotated[
+        int, typer.Option(envvar="COULISSE_MAIL_PORT", help="The local SMTP sink's port.")
+    ] = DEFAULT_MAIL_PORT,
     demo_data: Annotated[bool, typer.Option("--demo/--no-demo", help="Load demo data.")] = True,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for readiness.")] = 120.0,
+    traces: Annotated[
+        bool, typer.Option("--traces/--no-traces", help="Run Zipkin; the services send it spans.")
+    ] = True,
+    zipkin_port: Annotated[
+        int, typer.Option(envvar="COULISSE_ZIPKIN_PORT", help="The trace viewer's port.")
+    ] = zipkin.DEFAULT_PORT,
 ) -> None:
     """Start PostgreSQL, Kafka and every implemented service; load demo data. Idempotent."""
     paths = layout()
@@ -81,25 +97,22 @@ def up(
     stack.state.kafka_port = kafka_port
     stack.state.kafka_controller_port = kafka_controller_port
     stack.state.postgres_port = postgres_port
+    stack.state.mail_port = mail_port
+    stack.state.zipkin_port = zipkin_port
     services = [s for s in SERVICES if s.implemented()]
     skipped = [s.name for s in SERVICES if s not in services]
     stack.state.services = [s.name for s in services]
     stack.state.skipped = skipped
+    stack.state.service_ports = {}
     if skipped:
         err.print(f"[yellow]Not implemented yet, skipped:[/] {', '.join(skipped)}")
     try:
         with step("Kafka jars") as update:
             ensure_jars(paths, update)
+        stack.state.traces = traces and zipkin_jar(paths)
         postgres = stack.postgres
         if postgres.available:
             stack.state.database = "postgres"
-            with step(f"PostgreSQL on 127.0.0.1:{postgres_port}") as update:
-                postgres.start(update)
-            if postgres.in_private_folder:
-                err.print(
-                    f"  the `postgres` user cannot enter this checkout: the cluster is in "
-                    f"{postgres.area} (linked from {postgres.nominal})"
-                )
         else:
             stack.state.database = "sqlite"
             err.print(
@@ -108,8 +121,18 @@ def up(
             )
         stack.save()
         kafka = stack.kafka
-        with step(f"Kafka on {kafka.bootstrap_servers}") as update:
-            kafka.start(update)
+        what = f"Kafka on {kafka.bootstrap_servers}"
+        if postgres.available:
+            what = f"PostgreSQL on 127.0.0.1:{postgres_port}, {what}"
+        with step(f"{what} (supervisord)") as update:
+            stack.start_infrastructure(update)
+        if postgres.available:
+            postgres = stack.postgres
+            if postgres.in_private_folder:
+                err.print(
+                    f"  the `postgres` user cannot enter this checkout: the cluster is in "
+                    f"{postgres.area} (linked from {postgres.nominal})"
+                )
         with step("Topics") as update:
             created, existing = asyncio.run(create_topics(kafka.bootstrap_servers))
             update(f"{len(created)} created, {len(existing)} existing")
@@ -136,6 +159,20 @@ def up(
             if billing is not None:
                 with step("Billing demo data (invoices, payments, credit notes, a refund)"):
                     asyncio.run(load_billing(billing.base_url, token, report.customers))
+                collections = next((s for s in services if s.name == "collections"), None)
+                if billing is not None and collections is not None:
+                    with step(
+                        "Collections demo data (runs, notices, fees, a dispute, a promise, a plan)"
+                    ) as update:
+                        loaded = asyncio.run(
+                            load_collections(
+                                collections.base_url,
+                                token,
+                                report.customers,
+                                today=today(default_clock()),
+                            )
+                        )
+                        update("loaded" if loaded else "already there")
     except NotReady as exc:
         raise fail(str(exc), exc.log_tail) from exc
     except (KafkaError, PostgresError, SupervisorError, RuntimeError) as exc:
@@ -146,9 +183,21 @@ def up(
     table.add_column("API docs")
     for service in services:
         table.add_row(service.name, f"{service.base_url}/docs")
+    if stack.state.traces:
+        table.add_row("traces (Zipkin)", zipkin.ui_url(zipkin_port))
     out.print(table)
+    if stack.state.traces and not zipkin.healthy(zipkin_port):
+        # Not waited for: the services drop their spans until it answers, then send them.
+        out.print(
+            "Zipkin is still starting (about 10 s): spans of the first requests may be missing"
+        )
+    out.print("Metrics: <service>/metrics (Prometheus text); `coulisse status` sums them up")
     out.print(f"Logs: {paths.logs}/<service>.log, kafka.log, postgres.log, supervisord.log")
     out.print(f"Kafka: {stack.kafka.bootstrap_servers}   database: {stack.state.database}")
+    out.print(
+        f"Mail: notices go to the SMTP sink on 127.0.0.1:{stack.state.mail_port}; "
+        "`coulisse mails` lists them"
+    )
     out.print(f"A local token with every scope (valid {UP_TOKEN_TTL // 3600} h):")
     out.print(token, soft_wrap=True, highlight=False)
     out.print("Stop everything with `make down` (or `coulisse down`).")
@@ -160,17 +209,21 @@ def down(
         bool, typer.Option(help="Also delete the local data (Kafka, PostgreSQL, SQLite, logs).")
     ] = False,
 ) -> None:
-    """Stop what `up` started, by the pids it recorded: services, Kafka, PostgreSQL."""
+    """Stop what `up` started, by the pids it recorded: supervisord, which stops the services,
+    Kafka and PostgreSQL in that order; then, by their pid files, a broker or cluster still
+    running without it (supervisord killed, or an older `up`)."""
     paths = layout()
     stack = Stack.load(paths)
-    for name, stop in (
-        ("supervisord and the services", stack.supervisor.stop),
-        ("Kafka", stack.kafka.stop),
-        ("PostgreSQL", stack.postgres.stop),
-    ):
+    with err.status("stopping supervisord: the services, Kafka, PostgreSQL…"):
+        stopped = stack.supervisor.stop()
+    err.print(
+        "[green]✓[/] supervisord and everything it ran "
+        f"{'stopped' if stopped else 'was not running'}"
+    )
+    for name, stop in (("Kafka", stack.kafka.stop), ("PostgreSQL", stack.postgres.stop)):
         with err.status(f"stopping {name}…"):
-            stopped = stop()
-        err.print(f"[green]✓[/] {name} {'stopped' if stopped else 'was not running'}")
+            if stop():
+                err.print(f"[green]✓[/] {name}, running without supervisord, stopped")
     if purge:
         # First, while the link to a private folder still says where the cluster is.
         postgres = stack.postgres
@@ -193,20 +246,30 @@ def status() -> None:
     paths = layout()
     stack = Stack.load(paths)
     table = Table()
-    for column in ("process", "pid", "alive", "detail"):
+    for column in ("process", "pid", "alive", "restarts", "detail"):
         table.add_column(column)
+    processes = stack.supervisor.processes()
+    restarted = stack.supervisor.restarts()
 
-    def row(name: str, pid: int | None, detail: str) -> None:
-        table.add_row(name, str(pid or "-"), "[green]yes[/]" if pid else "[red]no[/]", detail)
+    def row(name: str, pid: int | None, detail: str, program: str | None = None) -> None:
+        alive = "[green]yes[/]" if pid else "[red]no[/]"
+        table.add_row(name, str(pid or "-"), alive, restarts_text(restarted, program), detail)
+
+    def supervised(program: str) -> str:
+        return str(processes.get(program, {}).get("statename", "not supervised"))
 
     if stack.state.database == "postgres":
         postgres = stack.postgres
-        row("postgresql", postgres.pid(), f"127.0.0.1:{stack.state.postgres_port}, {postgres.area}")
+        row(
+            "postgresql",
+            postgres.pid(),
+            f"{supervised(POSTGRES)}; 127.0.0.1:{stack.state.postgres_port}, {postgres.area}",
+            POSTGRES,
+        )
     else:
-        table.add_row("postgresql", "-", "-", "not used: SQLite files")
-    row("kafka", stack.kafka.pid(), stack.kafka.bootstrap_servers)
+        table.add_row("postgresql", "-", "-", "-", "not used: SQLite files")
+    row("kafka", stack.kafka.pid(), f"{supervised(KAFKA)}; {stack.kafka.bootstrap_servers}", KAFKA)
     row("supervisord", stack.supervisor.pid(), str(stack.supervisor.conf))
-    processes = stack.supervisor.processes()
 
     async def readiness() -> dict[str, str]:
         async with httpx.AsyncClient(timeout=5) as client:
@@ -218,9 +281,168 @@ def status() -> None:
         info = processes.get(service.name, {})
         pid = info.get("pid") or None
         state = info.get("statename", "not supervised")
-        row(service.name, pid, f"{state}; /readyz: {ready[service.name]}")
+        row(service.name, pid, f"{state}; /readyz: {ready[service.name]}", service.name)
+    sink = processes.get(MAILSINK, {})
+    row(
+        MAILSINK,
+        sink.get("pid") or None,
+        f"{sink.get('statename', 'not supervised')}; SMTP 127.0.0.1:{stack.state.mail_port}",
+        MAILSINK,
+    )
+    if stack.state.traces:
+        viewer = processes.get(zipkin.PROGRAM, {})
+        answering = "answering" if zipkin.healthy(stack.state.zipkin_port) else "not answering"
+        row(
+            zipkin.PROGRAM,
+            viewer.get("pid") or None,
+            f"{viewer.get('statename', 'not supervised')}; {answering}; "
+            f"{zipkin.ui_url(stack.state.zipkin_port)}",
+            zipkin.PROGRAM,
+        )
     for name in stack.state.skipped:
-        table.add_row(name, "-", "-", "not implemented yet")
+        table.add_row(name, "-", "-", "-", "not implemented yet")
+    out.print(table)
+    out.print(signals_table(stack))
+
+
+def restarts_text(restarted: dict[str, dict[str, Any]], program: str | None) -> str:
+    """How often supervisord restarted `program` after it died, and the last time."""
+    if program is None:
+        return "-"
+    found = restarted.get(program)
+    if not found:
+        return "0"
+    text = f"{found.get('restarts', 0)}, last {str(found.get('last_exit', '?'))[11:19]} UTC"
+    down = found.get("down_seconds")
+    return f"{text} (back in {down:.1f} s)" if down is not None else f"[red]{text}, not back[/]"
+
+
+def signals_table(stack: Stack) -> Table:
+    """Each service's health signals (docs/operations.md, "Signals and what to do")."""
+
+    async def read_all() -> list[signals.Signals]:
+        async with httpx.AsyncClient(timeout=5) as client:
+            return list(await asyncio.gather(*(signals.read(client, s) for s in stack.services())))
+
+    table = Table(title="Signals (GET /metrics)", title_justify="left")
+    for column in ("service", "outbox backlog", "consumer lag", "dead letters", "suspense", "503s"):
+        table.add_column(column)
+    for service, found in zip(stack.services(), asyncio.run(read_all()), strict=True):
+        if found.error is not None:
+            table.add_row(service.name, f"[red]{found.error}[/]", "", "", "", "")
+            continue
+
+        def flag(value: int | None, bad: bool) -> str:
+            if value is None:
+                return "-"
+            return f"[red]{value}[/]" if bad else str(value)
+
+        backlog = str(found.outbox_pending)
+        if found.outbox_pending:
+            backlog += f" (oldest {signals.age(found.outbox_oldest_seconds)})"
+            if found.outbox_oldest_seconds >= 60:
+                backlog = f"[red]{backlog}[/]"
+        table.add_row(
+            service.name,
+            backlog,
+            flag(found.lag, bool(found.lag and found.lag >= 1000)),
+            flag(found.dead_letters, bool(found.dead_letters)),
+            flag(found.suspense, bool(found.suspense)),
+            flag(found.unavailable, found.unavailable > 0),
+        )
+    return table
+
+
+def zipkin_jar(paths: Layout) -> bool:
+    """Zipkin's jar, fetched on first use; without it (no Maven, offline) `up` runs without
+    traces and says why."""
+    try:
+        with step("Zipkin jar (the trace viewer)") as update:
+            zipkin.ensure_jar(paths, update)
+        return True
+    except zipkin.ZipkinError as exc:
+        err.print(f"[yellow]No trace viewer: {escape(str(exc).splitlines()[0])}[/]")
+        return False
+
+
+@app.command()
+def mails(
+    show: Annotated[
+        int | None, typer.Option("--show", help="Print mail N of the list (1 is the oldest).")
+    ] = None,
+    raw: Annotated[bool, typer.Option(help="With --show: the .eml file as received.")] = False,
+) -> None:
+    """The mails the local SMTP sink received (collections' notices): date, to, subject, file."""
+    folder = layout().mail
+    found = received_mails(folder)
+    if show is not None:
+        if not 1 <= show <= len(found):
+            raise fail(f"no mail {show}: {len(found)} received in {folder}")
+        path = found[show - 1].path
+        if raw:
+            typer.echo(path.read_bytes().decode("utf-8", errors="replace"), nl=False)
+        else:
+            out.print(readable(read_mail(path)), highlight=False, markup=False, end="")
+        return
+    if not found:
+        err.print(f"no mail received yet in {folder}")
+        return
+    table = Table()
+    for column in ("#", "date", "to", "subject", "file"):
+        table.add_column(column)
+    for number, mail in enumerate(found, start=1):
+        row = (str(number), mail.date, mail.to, mail.subject, mail.path.name)
+        table.add_row(*(escape(value) for value in row))
+    out.print(table)
+
+
+@app.command(name="dead-letters")
+def dead_letters_command(
+    group: Annotated[
+        list[str] | None, typer.Argument(help="Consumer groups; default: every group.")
+    ] = None,
+    bootstrap: Annotated[
+        str | None, typer.Option(help="Bootstrap servers; default: the broker `up` started.")
+    ] = None,
+) -> None:
+    """The records waiting on the dead-letter topics: which event, why, and its trace."""
+    stack = Stack.load(layout())
+    if bootstrap is None:
+        bootstrap = stack.kafka.bootstrap_servers
+    groups = group or list(CONSUMER_GROUPS)
+
+    async def read_all() -> list[dead_letters.DeadLetter]:
+        found = await asyncio.gather(*(dead_letters.read(bootstrap, g) for g in groups))
+        return [letter for letters in found for letter in letters]
+
+    try:
+        letters = asyncio.run(read_all())
+    except Exception as exc:
+        raise fail(f"cannot read the dead-letter topics on {bootstrap}: {exc}") from exc
+    if not letters:
+        err.print(f"no dead letter on {', '.join(dlq_topic(g) for g in groups)}")
+        return
+    table = Table()
+    for column in ("topic", "failed at", "event", "read from", "attempts", "error", "trace"):
+        table.add_column(column)
+    for letter in letters:
+        trace = "-"
+        if letter.trace_id:
+            trace = (
+                f"{zipkin.base_url(stack.state.zipkin_port)}/zipkin/traces/{letter.trace_id}"
+                if stack.state.traces
+                else letter.trace_id
+            )
+        row = (
+            f"{dlq_topic(letter.group)}@{letter.offset}",
+            letter.failed_at,
+            f"{letter.event_type} {letter.event_id}" if letter.event_id != "?" else "(unreadable)",
+            letter.source,
+            letter.attempts,
+            letter.error,
+            trace,
+        )
+        table.add_row(*(escape(value) for value in row))
     out.print(table)
 
 
@@ -263,13 +485,28 @@ def token(
         DEFAULT_SUBJECT
     ),
     ttl: Annotated[int, typer.Option(help="Lifetime in seconds.", min=1)] = 3600,
+    issuer: Annotated[
+        str | None, typer.Option(help="`iss`: what COULISSE_JWT_ISSUER expects, if set.")
+    ] = None,
+    audience: Annotated[
+        str | None, typer.Option(help="`aud`: what COULISSE_JWT_AUDIENCE expects, if set.")
+    ] = None,
 ) -> None:
     """Print a local HS256 bearer token, and nothing else, on stdout."""
     try:
         scopes = expand_scopes(scope)
     except ValueError as exc:
         raise fail(str(exc)) from exc
-    print(mint(layout().jwt_secret, scopes, subject=sub, ttl_seconds=ttl))
+    print(
+        mint(
+            layout().jwt_secret,
+            scopes,
+            subject=sub,
+            ttl_seconds=ttl,
+            issuer=issuer,
+            audience=audience,
+        )
+    )
 
 
 @app.command()
@@ -323,3 +560,57 @@ def bench(
         }
     )
     err.print(f"Results: {path}")
+
+
+@app.command()
+def chaos(
+    documents: Annotated[
+        int, typer.Option(help="Documents to get accepted (invoices, payments, credit notes).")
+    ] = 10_000,
+    rate: Annotated[float, typer.Option(help="Documents started per second.")] = 20.0,
+    service_kills: Annotated[
+        int, typer.Option(help="SIGKILLs of service processes, spread over the four.")
+    ] = 52,
+    infrastructure_faults: Annotated[
+        int, typer.Option(help="Of each: broker paused, broker killed, PostgreSQL killed.")
+    ] = 5,
+    failpoint_faults: Annotated[int, typer.Option(help="Crashes at each failpoint.")] = 2,
+    seed: Annotated[int, typer.Option(help="Draws the order and instants of the faults.")] = 1,
+    settle_timeout: Annotated[
+        float, typer.Option(help="Seconds the system may take to settle after the faults.")
+    ] = 600.0,
+) -> None:
+    """Kill processes while documents flow, then check the books (start the system with
+    `coulisse up --no-demo`); results as JSON in bench/results/."""
+    from coulisse.ops import bench as benchmark
+    from coulisse.ops import chaos as campaign
+
+    paths = layout()
+    stack = Stack.load(paths)
+    if stack.state.database != "postgres":
+        raise fail("the campaign kills PostgreSQL: it needs the stack on PostgreSQL, not SQLite")
+    processes = stack.supervisor.processes()
+    needed = [*campaign.SERVICES, KAFKA, POSTGRES]
+    missing = [n for n in needed if processes.get(n, {}).get("statename") != "RUNNING"]
+    if missing:
+        raise fail(
+            f"not running under supervisord: {', '.join(missing)}; run `coulisse up --no-demo`"
+        )
+    config = campaign.ChaosConfig(
+        documents=documents,
+        rate=rate,
+        service_kills=service_kills,
+        infrastructure_faults=infrastructure_faults,
+        failpoint_faults=failpoint_faults,
+        seed=seed,
+        settle_timeout=settle_timeout,
+    )
+    token = mint(paths.jwt_secret, ["all"], subject="chaos", ttl_seconds=24 * 3600)
+    with step("Chaos campaign (documents, faults, settling, checks)") as update:
+        report = asyncio.run(campaign.run(stack, config, token, update))
+    path = benchmark.write(report, paths.root / "bench" / "results", "chaos")
+    for table in campaign.tables(report):
+        out.print(table)
+    err.print(f"Results: {path}")
+    if not report.passed:
+        raise fail("the campaign failed: " + "; ".join(c.name for c in report.failures))

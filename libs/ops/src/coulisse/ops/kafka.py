@@ -2,6 +2,8 @@
 
 The broker's jars come from Maven Central through `deploy/kafka/pom.xml` and are cached in
 `.cache/kafka/lib`; the broker is a plain `java` process whose pid is written next to its data.
+`coulisse up` runs it under supervisord (`program()`), which restarts it on the same data when it
+dies; a test session starts it as a background process of its own (`start()`).
 """
 
 from __future__ import annotations
@@ -10,21 +12,23 @@ import base64
 import hashlib
 import json
 import os
-import re
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from coulisse.ops import procs
+from coulisse.ops import maven, procs
 from coulisse.ops.paths import Layout, layout
+from coulisse.ops.supervise import INFRASTRUCTURE_PRIORITY, Program
 
 Status = Callable[[str], None]
 
 MAIN_CLASS = "kafka.Kafka"
+PROGRAM = "kafka"
 STORAGE_TOOL = "kafka.tools.StorageTool"
 READY_LINE = "Kafka Server started"
 JVM_OPTS = (
@@ -61,41 +65,17 @@ def jars_ready(paths: Layout | None = None) -> bool:
 
 
 def _mvn(paths: Layout, output: Path, *, offline: bool, status: Status) -> tuple[int, str]:
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise KafkaError("Maven (mvn) is not on PATH: it is needed once to fetch the Kafka jars")
-    command = [
-        mvn,
-        "-B",
-        "-Dstyle.color=never",
-        f"-Dmaven.repo.local={paths.maven_repo}",
+    arguments = [
         "-f",
         str(paths.kafka_pom),
         "dependency:copy-dependencies",
         "-DincludeScope=runtime",
         f"-DoutputDirectory={output}",
     ]
-    if offline:
-        command.insert(1, "-o")
-    process = subprocess.Popen(
-        command,
-        cwd=paths.root,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    transcript: list[str] = []
-    downloaded = 0
-    for line in process.stdout:
-        transcript.append(line)
-        # "Downloaded from <repo>: <url> (12 kB at 30 kB/s)": show the artifact being fetched.
-        found = re.match(r"^Download(ing|ed) from [^:]+: (\S+)", line.strip())
-        if found:
-            if found.group(1) == "ed":
-                downloaded += 1
-            status(f"fetching Kafka jars ({downloaded} files): {found.group(2).rsplit('/', 1)[-1]}")
-    return process.wait(), "".join(transcript[-40:])
+    try:
+        return maven.run(paths, arguments, offline=offline, status=status, what="Kafka jars")
+    except maven.MavenMissing as exc:
+        raise KafkaError(str(exc)) from exc
 
 
 def ensure_jars(paths: Layout | None = None, status: Status = _quiet) -> Path:
@@ -262,17 +242,8 @@ class KafkaNode:
             status("Kafka is running with other ports: restarting it")
             self.stop()
         self.pid_file.unlink(missing_ok=True)
-        lib = ensure_jars(self.paths, status)
-        self.area.mkdir(parents=True, exist_ok=True)
-        self.properties_file.write_text(
-            server_properties(
-                port=self.port, controller_port=self.controller_port, data_dir=self.data_dir
-            )
-        )
-        self._format(lib, status)
-        for port in (self.port, self.controller_port):
-            if procs.port_open(port):
-                raise KafkaError(f"port {port} is already in use by another process")
+        lib = self.prepare(status)
+        self.check_ports_free()
         assert self.log_file is not None
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         if self.log_file.exists():
@@ -292,6 +263,68 @@ class KafkaNode:
         self._wait_ready(process, timeout)
         status(f"Kafka ready on {self.bootstrap_servers} (pid {process.pid})")
         return True
+
+    def prepare(self, status: Status = _quiet) -> Path:
+        """The jars, `server.properties` and the formatted storage: all a start needs. Returns
+        the classpath folder."""
+        lib = ensure_jars(self.paths, status)
+        self.area.mkdir(parents=True, exist_ok=True)
+        self.properties_file.write_text(
+            server_properties(
+                port=self.port, controller_port=self.controller_port, data_dir=self.data_dir
+            )
+        )
+        self._format(lib, status)
+        return lib
+
+    def check_ports_free(self) -> None:
+        for port in (self.port, self.controller_port):
+            if procs.port_open(port):
+                raise KafkaError(f"port {port} is already in use by another process")
+
+    def program(self) -> Program:
+        """The broker as supervisord runs it, in the foreground, after PostgreSQL and before the
+        services; through `pidexec`, so that `kafka.pid` names it at every restart."""
+        assert self.paths is not None
+        return Program(
+            name=PROGRAM,
+            command=[
+                sys.executable,
+                "-m",
+                "coulisse.ops.pidexec",
+                str(self.pid_file),
+                *self._java(self.paths.kafka_lib, MAIN_CLASS, str(self.properties_file)),
+            ],
+            environment={},
+            directory=self.area,
+            priority=INFRASTRUCTURE_PRIORITY + 1,
+            # SIGTERM is a clean shutdown: the next start skips the log recovery.
+            stop_wait=30,
+            # A killed broker may find its port still held a moment: retried, not given up.
+            start_retries=20,
+        )
+
+    def wait_serving(self, timeout: float = 120.0, *, since: int = 0) -> None:
+        """The supervised broker says it started (in its log after byte `since`) and accepts
+        connections."""
+        assert self.log_file is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.pid() is not None and procs.port_open(self.port):
+                try:
+                    with self.log_file.open("rb") as log:
+                        # A log rotated meanwhile starts again from its beginning.
+                        log.seek(since if log.seek(0, os.SEEK_END) >= since else 0)
+                        started = READY_LINE.encode() in log.read()
+                except FileNotFoundError:
+                    started = False
+                if started:
+                    return
+            time.sleep(0.2)
+        raise KafkaError(
+            f"Kafka was not ready within {timeout:.0f} s; end of {self.log_file}:\n"
+            f"{procs.tail(self.log_file)}"
+        )
 
     def stop(self, timeout: float = 30.0) -> bool:
         """SIGTERM (a clean shutdown), then SIGKILL after `timeout`. True if it was running."""

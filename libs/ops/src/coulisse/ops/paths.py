@@ -66,6 +66,11 @@ class Layout:
         return self.run / "logs"
 
     @property
+    def mail(self) -> Path:
+        """The mails the local SMTP sink received, one `.eml` file each."""
+        return self.run / "mail"
+
+    @property
     def jwt_secret(self) -> Path:
         return self.run / "jwt-secret"
 

@@ -1,5 +1,8 @@
 """A local PostgreSQL cluster from the server binaries, and one role and database per service.
 
+`coulisse up` runs the server under supervisord (`program()`: `postgres -D`, restarted on the same
+data when it dies); a test session starts it with `pg_ctl` (`start()`).
+
 Where: a cluster has a nominal folder (`.cache/run/postgres`, or one per test session). As root,
 the server runs as the `postgres` user, which may not be able to enter the checkout (a clone in
 a 0700 home folder): the cluster then lives in a private folder under the system's temporary
@@ -33,10 +36,12 @@ import asyncpg
 from sqlalchemy.engine import URL, make_url
 
 from coulisse.ops import procs
+from coulisse.ops.supervise import INFRASTRUCTURE_PRIORITY, Program
 
 Status = Callable[[str], None]
 
 SYSTEM_USER = "postgres"
+PROGRAM = "postgres"
 SUPERUSER = "postgres"
 BIN_DIRS = ("/usr/lib/postgresql",)
 REQUIRED = ("initdb", "pg_ctl", "postgres")
@@ -368,15 +373,10 @@ class PostgresCluster:
             self.stop()
         if procs.port_open(self.port):
             raise PostgresError(f"port {self.port} is already in use by another process")
-        _check_reachable(self.area)
-        socket_dir = self.socket_dir
-        socket_dir.mkdir(parents=True, exist_ok=True)
-        _give_to_postgres_user(socket_dir)
-        conf = self.data_dir / "coulisse.conf"
-        conf.write_text(conf_text(port=self.port, socket_dir=socket_dir, durable=self.durable))
+        self.configure()
         server_log = self._server_log()
         server_log.touch()
-        _give_to_postgres_user(conf, server_log)
+        _give_to_postgres_user(server_log)
         status("starting PostgreSQL")
         result = self._run(
             self._tool("pg_ctl"),
@@ -398,6 +398,57 @@ class PostgresCluster:
         self._wait_accepting(timeout)
         status(f"PostgreSQL ready on 127.0.0.1:{self.port} (pid {self.pid()})")
         return True
+
+    def configure(self) -> None:
+        """The socket folder and `coulisse.conf` (port, socket, durability), read at each start."""
+        _check_reachable(self.area)
+        socket_dir = self.socket_dir
+        socket_dir.mkdir(parents=True, exist_ok=True)
+        _give_to_postgres_user(socket_dir)
+        conf = self.data_dir / "coulisse.conf"
+        conf.write_text(conf_text(port=self.port, socket_dir=socket_dir, durable=self.durable))
+        _give_to_postgres_user(conf)
+
+    def prepare(self, status: Status = _quiet) -> None:
+        """All a supervised start needs: the cluster (initdb once) and its configuration. The log
+        is supervisord's (`program()`), written by supervisord itself: no link into the private
+        folder is needed for it."""
+        self.init(status)
+        self.configure()
+        assert self.log_file is not None
+        if self.log_file.is_symlink():
+            self.log_file.unlink()
+
+    def program(self) -> Program:
+        """The postmaster in the foreground (`postgres -D`), as the `postgres` user when run as
+        root, first to start and last to stop. SIGINT is PostgreSQL's fast shutdown; its own
+        children are its business, so only the postmaster is signalled."""
+        return Program(
+            name=PROGRAM,
+            command=[self._tool("postgres"), "-D", str(self.data_dir)],
+            environment={},
+            # The server's user may not be able to enter the checkout.
+            directory=Path("/"),
+            priority=INFRASTRUCTURE_PRIORITY,
+            user=SYSTEM_USER if os.geteuid() == 0 else None,
+            stop_signal="INT",
+            stop_wait=30,
+            stop_as_group=False,
+            # After a kill, the new postmaster waits for the old one's children to be gone.
+            start_retries=20,
+        )
+
+    def wait_accepting(self, timeout: float = 60.0) -> None:
+        """The server runs (postmaster.pid) and accepts TCP connections on its port."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.pid() is not None and procs.port_open(self.port):
+                return
+            time.sleep(0.1)
+        raise PostgresError(
+            f"PostgreSQL does not accept connections on port {self.port}; end of "
+            f"{self.log_file}:\n{procs.tail(self.log_file) if self.log_file else ''}"
+        )
 
     def _server_log(self) -> Path:
         """The file the server writes its log to (pg_ctl opens it as the server's user): the

@@ -1,8 +1,9 @@
 """The local system that `coulisse up` starts: PostgreSQL, Kafka, topics, databases, services.
 
-PostgreSQL and Kafka run as plain processes with pid files under `.cache/run/` (they have their
-own shutdown protocol and state on disk); the services run under supervisord, which restarts
-them when they crash. `state.json` records what `up` chose, for `status` and `down`.
+Everything runs under supervisord, which restarts what dies: PostgreSQL and Kafka first (their
+pid files under `.cache/run/` still name them, for `down` when supervisord is gone), then the
+services once their databases are migrated. `state.json` records what `up` chose, for `status`
+and `down`.
 """
 
 from __future__ import annotations
@@ -15,19 +16,29 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import httpx
 
-from coulisse.ops import procs
-from coulisse.ops.kafka import KafkaNode
+from coulisse.ops import procs, restarts, zipkin
+from coulisse.ops.kafka import PROGRAM as KAFKA
+from coulisse.ops.kafka import KafkaNode, ensure_jars
+from coulisse.ops.mailsink import DEFAULT_PORT as DEFAULT_MAIL_PORT
 from coulisse.ops.paths import Layout, short_hash
-from coulisse.ops.postgres import PostgresCluster, ensure_service_database
-from coulisse.ops.services import SERVICES, Service
+from coulisse.ops.postgres import PROGRAM as POSTGRES
+from coulisse.ops.postgres import PostgresCluster, PostgresError, ensure_service_database
+from coulisse.ops.services import SERVICES, Service, by_name
 from coulisse.ops.supervise import Program, Supervisor
 from coulisse.ops.tokens import jwt_secret
+from coulisse.ops.topics import create_topics
+from coulisse.ops.zipkin import DEFAULT_PORT as DEFAULT_ZIPKIN_PORT
 
 Status = Callable[[str], None]
+MAILSINK = "mailsink"
+
+
+def _quiet(_: str) -> None:
+    pass
 
 
 class NotReady(RuntimeError):
@@ -45,9 +56,15 @@ class State:
     kafka_port: int = 9092
     kafka_controller_port: int = 9093
     postgres_port: int = 55432
+    mail_port: int = DEFAULT_MAIL_PORT
+    zipkin_port: int = DEFAULT_ZIPKIN_PORT
+    traces: bool = False
+    """Whether `up` runs Zipkin and the services send it their spans."""
     database: str = "postgres"
     services: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    service_ports: dict[str, int] = field(default_factory=dict)
+    """Ports other than those of `services.py`, by service name (a second stack's)."""
 
 
 @dataclass
@@ -94,7 +111,81 @@ class Stack:
         return Supervisor(self.paths.run)
 
     def services(self) -> list[Service]:
-        return [s for s in SERVICES if s.name in self.state.services]
+        return [
+            replace(s, port=self.state.service_ports.get(s.name, s.port))
+            for s in SERVICES
+            if s.name in self.state.services
+        ]
+
+    def service(self, name: str) -> Service:
+        found = next((s for s in self.services() if s.name == name), None)
+        if found is None:
+            raise KeyError(f"{name} is not part of this stack")
+        return found
+
+    # -- PostgreSQL and Kafka ------------------------------------------------------------------
+
+    def infrastructure_programs(self) -> list[Program]:
+        """supervisord's listener of restarts, PostgreSQL (unless SQLite) and Kafka."""
+        programs = [restarts.program(self.paths.run, self.paths.root)]
+        if self.state.database == "postgres":
+            programs.append(self.postgres.program())
+        return [*programs, self.kafka.program()]
+
+    def start_infrastructure(self, status: Status = _quiet, timeout: float = 120.0) -> None:
+        """PostgreSQL and Kafka under supervisord, the services left as they are; returns once
+        both accept connections. A broker or cluster an older `up` started outside supervisord
+        is stopped first (cleanly), then supervised on the same data."""
+        before = self.supervisor.processes()
+        postgres = self.postgres if self.state.database == "postgres" else None
+        kafka = self.kafka
+        if postgres is not None:
+            pid = postgres.pid()
+            if pid is not None and before.get(POSTGRES, {}).get("pid") != pid:
+                status("PostgreSQL runs outside supervisord: stopping it to supervise it")
+                postgres.stop()
+            postgres.prepare(status)
+            if postgres.pid() is None and procs.port_open(postgres.port):
+                raise PostgresError(f"port {postgres.port} is already in use by another process")
+        pid = kafka.pid()
+        if pid is not None and before.get(KAFKA, {}).get("pid") != pid:
+            status("Kafka runs outside supervisord: stopping it to supervise it")
+            kafka.stop()
+        kafka.prepare(status)
+        if kafka.pid() is None:
+            kafka.check_ports_free()
+        assert kafka.log_file is not None
+        log_size = kafka.log_file.stat().st_size if kafka.log_file.exists() else 0
+        status("starting PostgreSQL and Kafka under supervisord")
+        self.supervisor.apply(self.infrastructure_programs(), partial=True)
+        if postgres is not None:
+            status("waiting for PostgreSQL")
+            postgres.wait_accepting(timeout)
+        status("waiting for Kafka")
+        pid = self.supervisor.processes().get(KAFKA, {}).get("pid")
+        same = bool(pid) and pid == before.get(KAFKA, {}).get("pid")
+        if not (same and procs.port_open(kafka.port)):
+            kafka.wait_serving(timeout, since=0 if same else log_size)
+
+    def start(self, status: Status = _quiet, timeout: float = 120.0) -> None:
+        """What `coulisse up` starts, without demo data: for a stack that code drives (a test's,
+        on ports of its own)."""
+        ensure_jars(self.paths, status)
+        self.start_infrastructure(status, timeout)
+        asyncio.run(create_topics(self.kafka.bootstrap_servers))
+        services = self.services()
+        urls = asyncio.run(self.database_urls(services))
+        envs = {s.name: self.environment(s, urls[s.name]) for s in services}
+        self.migrate(envs)
+        self.supervisor.apply(self.programs(envs))
+        asyncio.run(self.wait_ready(timeout, status))
+
+    def stop(self) -> None:
+        """Everything, as `coulisse down` does: supervisord, then what still runs without it."""
+        self.supervisor.stop()
+        self.kafka.stop()
+        if self.state.database == "postgres":
+            self.postgres.stop()
 
     # -- databases --------------------------------------------------------------------------
 
@@ -120,7 +211,36 @@ class Stack:
             "DATABASE_URL": database_url,
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka.bootstrap_servers,
             "COULISSE_JWT_SECRET": jwt_secret(self.paths.jwt_secret),
+            "COULISSE_CUSTOMER_URL": self.customer_url(),
             "PYTHONUNBUFFERED": "1",
+            **self.collections_environment(service),
+            **self.tracing_environment(),
+        }
+
+    def customer_url(self) -> str:
+        """Where the consumers ask for customers' keys: this stack's customer service."""
+        port = self.state.service_ports.get("customer", by_name("customer").port)
+        return f"http://127.0.0.1:{port}"
+
+    def tracing_environment(self) -> dict[str, str]:
+        """Spans go to the local Zipkin when `up` runs one; otherwise they stay in the process."""
+        if not self.state.traces:
+            return {"COULISSE_TRACES_EXPORTER": "none"}
+        return {
+            "COULISSE_TRACES_EXPORTER": "zipkin",
+            "COULISSE_ZIPKIN_ENDPOINT": zipkin.spans_endpoint(self.state.zipkin_port),
+        }
+
+    def collections_environment(self, service: Service) -> dict[str, str]:
+        """Collections' notice sender mails the local sink (`coulisse mails` shows them), and
+        dunning runs by itself every morning."""
+        if service.name != "collections":
+            return {}
+        return {
+            "COULISSE_SMTP_HOST": "127.0.0.1",
+            "COULISSE_SMTP_PORT": str(self.state.mail_port),
+            "COULISSE_SMTP_SECURITY": "none",
+            "COULISSE_DUNNING_DAILY_AT": DAILY_DUNNING_AT,
         }
 
     def migrate(self, envs: Mapping[str, Mapping[str, str]]) -> None:
@@ -147,7 +267,7 @@ class Stack:
             raise RuntimeError("migrations failed for " + "\n\n".join(failures))
 
     def programs(self, envs: Mapping[str, Mapping[str, str]]) -> list[Program]:
-        return [
+        services = [
             Program(
                 name=service.name,
                 command=[sys.executable, "-m", service.module],
@@ -156,6 +276,25 @@ class Stack:
             )
             for service in self.services()
         ]
+        traces = [zipkin.program(self.paths, self.state.zipkin_port)] if self.state.traces else []
+        return [*self.infrastructure_programs(), *services, self.mailsink(), *traces]
+
+    def mailsink(self) -> Program:
+        """The local SMTP server that keeps every mail in `paths.mail` (see mailsink.py)."""
+        return Program(
+            name=MAILSINK,
+            command=[
+                sys.executable,
+                "-m",
+                "coulisse.ops.mailsink",
+                "--port",
+                str(self.state.mail_port),
+                "--dir",
+                str(self.paths.mail),
+            ],
+            environment={"PYTHONUNBUFFERED": "1"},
+            directory=self.paths.root,
+        )
 
     async def wait_ready(self, timeout: float = 120.0, status: Status | None = None) -> None:
         """Every service answers 200 on /readyz; otherwise name the first one that does not."""
@@ -202,6 +341,10 @@ async def readyz(client: httpx.AsyncClient, service: Service) -> tuple[str, bool
     except ValueError:
         detail = response.text
     return f"{response.status_code}: {detail[:200]}", False
+
+
+DAILY_DUNNING_AT = "07:00"
+"""Paris time: the local stack's daily dunning run."""
 
 
 def _base_env() -> dict[str, str]:

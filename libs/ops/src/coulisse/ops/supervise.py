@@ -1,11 +1,14 @@
-"""supervisord keeps the service processes alive: a crash, even `kill -9`, is followed by a restart.
+"""supervisord keeps the local processes alive: a crash, even `kill -9`, is followed by a restart.
 
-Kafka and PostgreSQL are not supervised programs: they keep state on disk, have their own
-shutdown protocol and are started once, before the services, by `coulisse.ops.stack`.
+PostgreSQL and Kafka are supervised programs too, started first and stopped last (`priority`), with
+their own shutdown signal; the services follow. An event listener (`coulisse.ops.restarts`) counts
+the unexpected exits, which `coulisse status` shows.
 """
 
 from __future__ import annotations
 
+import configparser
+import json
 import subprocess
 import sys
 import time
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from supervisor.options import ServerOptions
 from supervisor.xmlrpc import SupervisorTransport
 
 from coulisse.ops import procs
@@ -24,12 +28,31 @@ class SupervisorError(RuntimeError):
     pass
 
 
+INFRASTRUCTURE_PRIORITY = 10
+SERVICE_PRIORITY = 100
+LISTENER_PRIORITY = 1
+RESTARTS_FILE = "restarts.json"
+
+
 @dataclass(frozen=True)
 class Program:
     name: str
     command: Sequence[str]
     environment: Mapping[str, str]
     directory: Path
+    priority: int = SERVICE_PRIORITY
+    """Lower starts first and stops last: PostgreSQL, then Kafka, then the services."""
+    user: str | None = None
+    """The system user to run as (PostgreSQL refuses to run as root)."""
+    stop_signal: str = "TERM"
+    stop_wait: int = 20
+    """Seconds between the stop signal and SIGKILL."""
+    start_retries: int = 5
+    """Attempts at staying up `startsecs` in a row before giving up (FATAL)."""
+    stop_as_group: bool = True
+    """Signal the whole process group (a service's workers); PostgreSQL handles its own."""
+    events: Sequence[str] = ()
+    """For an event listener: the supervisord events it receives (stdout is then the protocol)."""
 
 
 def _env_value(key: str, value: str) -> str:
@@ -72,30 +95,68 @@ def render_config(run_dir: Path, programs: Sequence[Program]) -> str:
         f"serverurl=unix://{run_dir / 'supervisor.sock'}",
     ]
     for program in programs:
-        environment = ",".join(
-            f"{key}={_env_value(key, value)}" for key, value in sorted(program.environment.items())
-        )
-        lines += [
-            "",
-            f"[program:{program.name}]",
-            f"command={_command(program.command)}",
-            f"directory={program.directory}",
-            f"environment={environment}",
-            "autostart=true",
-            "autorestart=true",
-            # Up for 3 s counts as started; a service that cannot start is retried, then FATAL.
-            "startsecs=3",
-            "startretries=5",
-            "stopsignal=TERM",
-            "stopwaitsecs=20",
-            "stopasgroup=true",
-            "killasgroup=true",
-            "redirect_stderr=true",
-            f"stdout_logfile={logs / (program.name + '.log')}",
-            "stdout_logfile_maxbytes=10MB",
-            "stdout_logfile_backups=3",
-        ]
+        lines += ["", *program_section(logs, program)]
     return "\n".join(lines) + "\n"
+
+
+def section_name(program: Program) -> str:
+    return f"{'eventlistener' if program.events else 'program'}:{program.name}"
+
+
+def program_section(logs: Path, program: Program) -> list[str]:
+    environment = ",".join(
+        f"{key}={_env_value(key, value)}" for key, value in sorted(program.environment.items())
+    )
+    log = logs / (program.name + ".log")
+    lines = [
+        f"[{section_name(program)}]",
+        f"command={_command(program.command)}",
+        f"directory={program.directory}",
+        f"environment={environment}",
+        f"priority={program.priority}",
+        "autostart=true",
+        "autorestart=true",
+        # Up for 3 s counts as started; a program that cannot start is retried, then FATAL.
+        "startsecs=3",
+        f"startretries={program.start_retries}",
+        f"stopsignal={program.stop_signal}",
+        f"stopwaitsecs={program.stop_wait}",
+        f"stopasgroup={str(program.stop_as_group).lower()}",
+        f"killasgroup={str(program.stop_as_group).lower()}",
+    ]
+    if program.user is not None:
+        lines.append(f"user={program.user}")
+    if program.events:
+        # A listener's stdout talks to supervisord: only its stderr is a log.
+        return [
+            *lines,
+            f"events={','.join(program.events)}",
+            "stdout_logfile=NONE",
+            f"stderr_logfile={log}",
+            "stderr_logfile_maxbytes=1MB",
+            "stderr_logfile_backups=1",
+        ]
+    return [
+        *lines,
+        "redirect_stderr=true",
+        f"stdout_logfile={log}",
+        "stdout_logfile_maxbytes=10MB",
+        "stdout_logfile_backups=3",
+    ]
+
+
+def kept_sections(config: str, replaced: set[str]) -> str:
+    """The program and listener sections of an older config, except those in `replaced`, as
+    written: what a partial `apply` keeps of the programs it was not given."""
+    parser = configparser.RawConfigParser(interpolation=None, strict=False)
+    parser.read_string(config)
+    kept: list[str] = []
+    for section in parser.sections():
+        kind = section.split(":", 1)[0]
+        if kind not in {"program", "eventlistener"} or section in replaced:
+            continue
+        kept += ["", f"[{section}]", *(f"{k}={v}" for k, v in parser.items(section))]
+    return "\n".join(kept) + "\n" if kept else ""
 
 
 @dataclass
@@ -125,13 +186,29 @@ class Supervisor:
         # The host part is ignored: the transport talks to the unix socket.
         return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
 
-    def apply(self, programs: Sequence[Program], timeout: float = 30.0) -> None:
-        """Write the config and start supervisord, or make a running one apply it."""
+    @property
+    def restarts_file(self) -> Path:
+        return self.run_dir / RESTARTS_FILE
+
+    def apply(
+        self, programs: Sequence[Program], timeout: float = 30.0, *, partial: bool = False
+    ) -> None:
+        """Write the config and start supervisord, or make a running one apply it.
+
+        `partial`: the programs a running supervisord has and `programs` does not name are kept
+        (config and process) instead of removed: how PostgreSQL and Kafka are brought up before
+        the services' databases are ready."""
         (self.run_dir / "logs").mkdir(parents=True, exist_ok=True)
-        self.conf.write_text(render_config(self.run_dir, programs))
-        if self.pid() is None:
+        running = self.pid() is not None
+        text = render_config(self.run_dir, programs)
+        if partial and running and self.conf.is_file():
+            text += kept_sections(self.conf.read_text(), {section_name(p) for p in programs})
+        self.conf.write_text(text)
+        if not running:
             self.pid_file.unlink(missing_ok=True)
             self.socket.unlink(missing_ok=True)
+            # Restarts are counted from the start of this supervisord.
+            self.restarts_file.unlink(missing_ok=True)
             result = subprocess.run(
                 [sys.executable, "-m", "supervisor.supervisord", "-c", str(self.conf)],
                 cwd=self.run_dir,
@@ -147,7 +224,7 @@ class Supervisor:
         rpc = self._rpc()
         # What `supervisorctl update` does: drop removed or changed programs, add new ones.
         added, changed, removed = rpc.supervisor.reloadConfig()[0]
-        for name in [*changed, *removed]:
+        for name in [*changed, *([] if partial else removed)]:
             rpc.supervisor.stopProcessGroup(name)
             rpc.supervisor.removeProcessGroup(name)
         for name in [*changed, *added]:
@@ -184,6 +261,26 @@ class Supervisor:
         except OSError:
             return {}
 
+    def restarts(self) -> dict[str, dict[str, Any]]:
+        """program → what the listener recorded: `restarts` (unexpected exits, each followed by a
+        restart), `last_exit`, `last_back` and `down_seconds` of the last one."""
+        try:
+            found = json.loads(self.restarts_file.read_text())
+        except (FileNotFoundError, ValueError):
+            return {}
+        return found if isinstance(found, dict) else {}
+
+    def program_environment(self, name: str) -> dict[str, str]:
+        """The environment the config gives program `name`, as supervisord reads it."""
+        options = ServerOptions()
+        options.configfile = str(self.conf)
+        options.process_config(do_usage=False)
+        for group in options.process_group_configs:
+            for process in group.process_configs:
+                if process.name == name:
+                    return dict(process.environment or {})
+        raise SupervisorError(f"no program {name!r} in {self.conf}")
+
     def stop_program(self, name: str) -> None:
         """Stop one program and keep it stopped (supervisord will not restart it)."""
         self._rpc().supervisor.stopProcess(name, True)
@@ -191,8 +288,9 @@ class Supervisor:
     def start_program(self, name: str) -> None:
         self._rpc().supervisor.startProcess(name, True)
 
-    def stop(self, timeout: float = 60.0) -> bool:
-        """SIGTERM: supervisord stops every program (SIGTERM, then SIGKILL) and exits."""
+    def stop(self, timeout: float = 150.0) -> bool:
+        """SIGTERM: supervisord stops every program, the services first, then Kafka, then
+        PostgreSQL (each its stop signal, then SIGKILL), and exits."""
         pid = self.pid()
         if pid is None:
             self.pid_file.unlink(missing_ok=True)

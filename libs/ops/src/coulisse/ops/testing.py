@@ -2,7 +2,10 @@
 
 Fixtures: `kafka_bootstrap` (session), `postgres_admin_url` (session, a superuser
 `postgresql://` URL) and `make_database` (a factory: `await make_database()` creates a fresh
-empty database and returns its `postgresql+asyncpg://` URL; every one is dropped at the end).
+empty database and returns its `postgresql+asyncpg://` URL; every one is dropped at the end);
+`smtp_server`, a real SMTP server (aiosmtpd) on a free port keeping what it receives;
+`zipkin_url` (session), the base URL of a Zipkin server the services under test send spans to.
+`private_stack()` gives a test that kills processes a whole supervised stack of its own.
 
 Where each comes from, first match wins:
 1. `KAFKA_BOOTSTRAP_SERVERS` / `COULISSE_TEST_POSTGRES_URL` from the environment;
@@ -28,12 +31,17 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy.engine import URL
 
 from coulisse.ops import procs
@@ -45,12 +53,18 @@ from coulisse.ops.postgres import (
     drop_database,
     is_private_folder,
 )
+from coulisse.ops.stack import Stack, State
+from coulisse.ops.supervise import Supervisor
 from coulisse.ops.topics import create_topics
+from coulisse.ops.zipkin import ZipkinServer
 
 KAFKA_FIXTURES = frozenset({"kafka_bootstrap"})
 POSTGRES_FIXTURES = frozenset({"postgres_admin_url", "make_database"})
+ZIPKIN_FIXTURES = frozenset({"zipkin_url"})
 KAFKA_ENV = "KAFKA_BOOTSTRAP_SERVERS"
 POSTGRES_ENV = "COULISSE_TEST_POSTGRES_URL"
+# A Zipkin already running (its base URL); else one is started from the jar, fetched like Kafka's.
+ZIPKIN_ENV = "COULISSE_TEST_ZIPKIN_URL"
 # auto (default): containers when Docker answers, else local processes; local; docker.
 MODE_ENV = "COULISSE_TEST_INFRA"
 KAFKA_IMAGE = "confluentinc/cp-kafka:7.6.0"
@@ -79,8 +93,13 @@ def clean_stale_sessions(paths: Layout) -> None:
             owner = procs.read_pid(folder / "owner.pid")
             if owner is not None and procs.is_running(owner, "pytest"):
                 continue
+            # A test's own supervised stack first: it would restart what is stopped below.
+            with contextlib.suppress(Exception):
+                Supervisor(folder).stop(timeout=60)
             with contextlib.suppress(Exception):
                 KafkaNode(folder / "kafka", paths=paths).stop(timeout=10)
+            with contextlib.suppress(Exception):
+                ZipkinServer(folder / "zipkin", paths).stop()
             _remove_cluster(PostgresCluster(folder / "postgres"))
             shutil.rmtree(folder, ignore_errors=True)
     # A private cluster folder whose session folder is gone (the link was deleted with it).
@@ -107,10 +126,11 @@ class TestInfrastructure:
 
     def __init__(self, paths: Layout) -> None:
         self.paths = paths
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="test-infra")
+        self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="test-infra")
         self._lock = threading.Lock()
         self._kafka: Future[str] | None = None
         self._postgres: Future[str] | None = None
+        self._zipkin: Future[str] | None = None
         self._folder: Path | None = None
         self._docker: bool | None = None
         self._cleanups: list[Callable[[], object]] = []
@@ -234,6 +254,23 @@ class TestInfrastructure:
             database="postgres",
         ).render_as_string(hide_password=False)
 
+    # -- Zipkin ---------------------------------------------------------------------------------
+
+    def zipkin(self) -> Future[str]:
+        with self._lock:
+            if self._zipkin is None:
+                self._zipkin = self._pool.submit(self._start_zipkin)
+            return self._zipkin
+
+    def _start_zipkin(self) -> str:
+        url = os.environ.get(ZIPKIN_ENV)
+        if url:
+            return url.rstrip("/")
+        server = ZipkinServer(self._session_folder() / "zipkin", self.paths, port=procs.free_port())
+        self._cleanups.append(server.stop)
+        server.start()
+        return server.url
+
     async def new_database(self, admin_url: str, prefix: str) -> str:
         name = f"{prefix}_{uuid.uuid4().hex[:12]}"
         url = await create_database(admin_url, name)
@@ -243,7 +280,7 @@ class TestInfrastructure:
     # -- end of session -----------------------------------------------------------------------
 
     def close(self) -> None:
-        for future in (self._kafka, self._postgres):
+        for future in (self._kafka, self._postgres, self._zipkin):
             if future is not None:
                 # A start still running must finish before it can be undone.
                 with contextlib.suppress(Exception):
@@ -294,6 +331,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         infra.kafka()
     if needed & POSTGRES_FIXTURES:
         infra.postgres()
+    if needed & ZIPKIN_FIXTURES:
+        infra.zipkin()
 
 
 @pytest.hookimpl(trylast=True)
@@ -315,6 +354,13 @@ def postgres_admin_url(pytestconfig: pytest.Config) -> str:
     return _infrastructure(pytestconfig).postgres().result()
 
 
+@pytest.fixture(scope="session")
+def zipkin_url(pytestconfig: pytest.Config) -> str:
+    """Base URL of a Zipkin server (in-memory storage): services send spans to
+    `<url>/api/v2/spans`, tests read traces at `<url>/api/v2/trace/<id>`."""
+    return _infrastructure(pytestconfig).zipkin().result()
+
+
 @pytest.fixture
 def make_database(pytestconfig: pytest.Config, postgres_admin_url: str) -> DatabaseFactory:
     """`await make_database()` → the `postgresql+asyncpg://` URL of a new, empty database."""
@@ -324,6 +370,90 @@ def make_database(pytestconfig: pytest.Config, postgres_admin_url: str) -> Datab
         return await infra.new_database(postgres_admin_url, prefix)
 
     return make
+
+
+@dataclass(frozen=True)
+class ReceivedMail:
+    sender: str
+    recipients: list[str]
+    content: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        found = message_from_bytes(self.content, policy=policy.default)
+        assert isinstance(found, EmailMessage)
+        return found
+
+
+@dataclass
+class SmtpServer:
+    """aiosmtpd's handler, on `port`: keeps what it accepted (from the server's own thread)."""
+
+    port: int
+    received: list[ReceivedMail] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        content = envelope.original_content or b""
+        with self.lock:
+            self.received.append(
+                ReceivedMail(envelope.mail_from or "", list(envelope.rcpt_tos), bytes(content))
+            )
+        return "250 OK"
+
+    def mails(self) -> list[ReceivedMail]:
+        with self.lock:
+            return list(self.received)
+
+    def environment(self) -> dict[str, str]:
+        """What points collections' notice sender at this server."""
+        return {
+            "COULISSE_SMTP_HOST": "127.0.0.1",
+            "COULISSE_SMTP_PORT": str(self.port),
+            "COULISSE_SMTP_SECURITY": "none",
+        }
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer(procs.free_port())
+    controller = Controller(server, hostname="127.0.0.1", port=server.port)
+    controller.start()
+    try:
+        yield server
+    finally:
+        controller.stop()
+
+
+@contextlib.contextmanager
+def private_stack(name: str, services: Sequence[str] = ()) -> Iterator[Stack]:
+    """A stack like `coulisse up`'s, for a test that kills its processes: a run folder of its
+    own under `.cache/test-infra/` (owned by this session, so that another one does not take it
+    for a leftover), every port free, never the session's broker or cluster nor a developer's
+    stack. Not started (`stack.start()` or `stack.start_infrastructure()`); stopped and deleted
+    at the end, with the cluster's private folder if there is one."""
+    paths = layout()
+    run = paths.test_infra / f"{name}-{uuid.uuid4().hex[:8]}"
+    procs.write_pid(run / "owner.pid", os.getpid())
+    # PostgreSQL runs as another user and must traverse it.
+    run.chmod(0o755)
+    state = State(
+        kafka_port=procs.free_port(),
+        kafka_controller_port=procs.free_port(),
+        postgres_port=procs.free_port(),
+        mail_port=procs.free_port(),
+        services=list(services),
+        service_ports={service: procs.free_port() for service in services},
+    )
+    stack = Stack(Layout(paths.root, run), state)
+    stack.save()
+    try:
+        yield stack
+    finally:
+        with contextlib.suppress(Exception):
+            stack.stop()
+        _remove_cluster(stack.postgres)
+        shutil.rmtree(run, ignore_errors=True)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -336,8 +466,13 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 __all__ = [
     "DatabaseFactory",
+    "ReceivedMail",
+    "SmtpServer",
     "TestInfrastructure",
     "kafka_bootstrap",
     "make_database",
     "postgres_admin_url",
+    "private_stack",
+    "smtp_server",
+    "zipkin_url",
 ]

@@ -49,5 +49,14 @@ def mint(
     *,
     subject: str = DEFAULT_SUBJECT,
     ttl_seconds: int = 3600,
+    issuer: str | None = None,
+    audience: str | None = None,
 ) -> str:
-    return mint_token(jwt_secret(secret_file), subject, expand_scopes(scopes), ttl_seconds)
+    return mint_token(
+        jwt_secret(secret_file),
+        subject,
+        expand_scopes(scopes),
+        ttl_seconds,
+        issuer=issuer,
+        audience=audience,
+    )

@@ -1,0 +1,51 @@
+"""The chaos campaign's plan and arithmetic, without a system: the seeded schedule of faults and
+the numbering check."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+from coulisse.ops.chaos import FAILPOINTS, ChaosConfig, gaps, schedule
+
+
+def test_the_schedule_is_drawn_from_the_seed_and_holds_every_fault_asked_for() -> None:
+    config = ChaosConfig(documents=10_000, rate=20, service_kills=52, infrastructure_faults=5)
+    plan = schedule(config, random.Random(3))
+    assert plan == schedule(config, random.Random(3))
+    assert [f for _, f in plan] != [f for _, f in schedule(config, random.Random(4))]
+    families = Counter(f.family for _, f in plan)
+    assert families["service_kill"] == 52
+    assert Counter(f.target for _, f in plan if f.kind == "service_kill") == {
+        "billing": 13,
+        "accounting-gateway": 13,
+        "collections": 13,
+        "customer": 13,
+    }
+    for kind in ("broker_pause", "broker_kill", "postgres_kill"):
+        assert families[kind] == 5
+    for name in FAILPOINTS:
+        assert families[f"failpoint:{name}"] == 2
+    instants = [at for at, _ in plan]
+    # Spread over the time the documents take, in order, after the warm-up.
+    assert instants == sorted(instants)
+    assert config.warm_up_seconds <= instants[0] and instants[-1] <= config.expected_seconds
+
+
+def test_relay_failpoints_take_billing_and_the_gateway_in_turn() -> None:
+    plan = schedule(ChaosConfig(service_kills=0, failpoint_faults=2), random.Random(1))
+    targets = {f.target for _, f in plan if f.failpoint == "relay.before_publish"}
+    assert targets == {"billing", "accounting-gateway"}
+
+
+def test_gaps_name_what_is_missing_or_repeated_per_series() -> None:
+    found = gaps(["F2026-000001", "F2026-000002", "F2026-000004", "A2026-000001", "A2026-000001"])
+    assert found["F2026-"] == {
+        "count": 3,
+        "highest": 4,
+        "missing": [3],
+        "missing_count": 1,
+        "repeated": 0,
+    }
+    assert found["A2026-"]["repeated"] == 1
+    assert gaps(["VT-2026-000001", "VT-2026-000002"])["VT-2026-"]["missing_count"] == 0
