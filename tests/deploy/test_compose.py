@@ -34,6 +34,11 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "deploy" / "docker" / "Dockerfile"
 K8S = ROOT / "deploy" / "k8s"
 COLLECTOR_CONFIG = ROOT / "deploy" / "otel" / "collector.yaml"
+PROMETHEUS = ROOT / "deploy" / "prometheus"
+METRICS_SOURCES = [
+    ROOT / "libs" / "platform" / "src" / "coulisse" / "platform" / "metrics.py",
+    *sorted(ROOT.glob("services/*/src/coulisse/*/entrypoints/metrics.py")),
+]
 TOPICS_SCRIPT = ROOT / "deploy" / "docker" / "kafka" / "create-topics.sh"
 POSTGRES_INIT = ROOT / "deploy" / "docker" / "postgres" / "init-databases.sql"
 SETTINGS = ROOT / "libs" / "platform" / "src" / "coulisse" / "platform" / "settings.py"
@@ -346,6 +351,64 @@ def test_traces_flow_from_the_services_to_jaeger(compose: dict[str, Any]) -> Non
     assert "16686:16686" in [str(port) for port in services["jaeger"]["ports"]]
 
 
+def exposed_metric_names() -> set[str]:
+    """The families the services expose, with the suffixes Prometheus gives counters and
+    histograms."""
+    names: set[str] = set()
+    for source in METRICS_SOURCES:
+        for name in re.findall(r'"(coulisse_[a-z_]+)"', source.read_text(encoding="utf-8")):
+            names |= {
+                name,
+                *(f"{name}{suffix}" for suffix in ("_total", "_bucket", "_count", "_sum")),
+            }
+    return names
+
+
+def test_prometheus_scrapes_every_service(compose: dict[str, Any]) -> None:
+    prometheus = compose["services"]["prometheus"]
+    assert str(prometheus["image"]).startswith("prom/prometheus:")
+    mounts = {
+        str(volume).split(":")[1]: str(volume).split(":")[0] for volume in prometheus["volumes"]
+    }
+    assert mounts["/etc/prometheus/prometheus.yml"] == "./deploy/prometheus/prometheus.yml"
+    assert mounts["/etc/prometheus/alerts.yml"] == "./deploy/prometheus/alerts.yml"
+    assert "--config.file=/etc/prometheus/prometheus.yml" in prometheus["command"]
+
+    config = load_yaml(PROMETHEUS / "prometheus.yml")
+    assert config["rule_files"] == ["/etc/prometheus/alerts.yml"]
+    [job] = config["scrape_configs"]
+    assert job["metrics_path"] == "/metrics"
+    targets = {target for group in job["static_configs"] for target in group["targets"]}
+    assert targets == {f"{name}:{port}" for name, (_, port) in SERVICES.items()}
+    for target in targets:
+        assert target.split(":")[0] in compose["services"]
+
+
+def test_alerts_watch_metrics_the_services_expose() -> None:
+    known = exposed_metric_names()
+    assert {"coulisse_consumer_lag", "coulisse_outbox_oldest_pending_age_seconds"} <= known
+    rules = [
+        rule for group in load_yaml(PROMETHEUS / "alerts.yml")["groups"] for rule in group["rules"]
+    ]
+    assert {rule["alert"] for rule in rules} >= {
+        "ConsumerLagGrowing",
+        "OutboxBacklogOld",
+        "SuspenseNotEmpty",
+        "DeadLettersPresent",
+        "ServiceUnavailable",
+    }
+    runbook = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    anchors = {
+        re.sub(r"[^a-z0-9 -]", "", heading.lower()).replace(" ", "-")
+        for heading in re.findall(r"^#+ (.+)$", runbook, re.M)
+    }
+    for rule in rules:
+        used = set(re.findall(r"\bcoulisse_[a-z_]+", rule["expr"]))
+        assert used and used <= known, f"{rule['alert']}: unknown metrics {used - known}"
+        page, _, anchor = rule["annotations"]["runbook"].partition("#")
+        assert page == "docs/operations.md" and anchor in anchors, rule["alert"]
+
+
 def test_images_are_pinned(compose: dict[str, Any]) -> None:
     for name, service in compose["services"].items():
         image = str(service["image"])
@@ -480,3 +543,20 @@ def test_k8s_deployment_follows_the_contract(name: str) -> None:
     service = of_kind("Service")[name]
     assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
     assert service["spec"]["ports"] == [{"name": "http", "port": port, "targetPort": "http"}]
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_k8s_pods_are_scraped_by_prometheus(name: str) -> None:
+    template = of_kind("Deployment")[name]["spec"]["template"]
+    annotations = template["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert annotations["prometheus.io/port"] == str(SERVICES[name][1])
+    assert annotations["prometheus.io/path"] == "/metrics"
+
+
+def test_containers_keep_exporting_spans_to_the_collector(compose: dict[str, Any]) -> None:
+    shared = env_mapping(compose["x-coulisse-env"])
+    config = of_kind("ConfigMap")["coulisse-common"]["data"]
+    for env in (shared, config):
+        assert env["COULISSE_TRACES_EXPORTER"] == "otlp"
+        assert urlsplit(env["OTEL_EXPORTER_OTLP_ENDPOINT"]).port == 4318

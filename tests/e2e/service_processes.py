@@ -18,7 +18,9 @@ from coulisse.platform.clock import BUSINESS_ZONE
 MODULES = {
     "customer": "coulisse.customer",
     "billing": "coulisse.billing",
+    "collections": "coulisse.collections",
     "accounting-gateway": "coulisse.accounting_gateway",
+    "reporting": "coulisse.reporting",
 }
 # The broker holds other tests' events too; those billing cannot apply (a fee for a customer it
 # never saw) go to its dead-letter topic at once instead of after retries.
@@ -40,6 +42,11 @@ class ServiceProcesses:
         self._logs = logs
         self.clock_start = clock_start
         self._started: list[tuple[str, subprocess.Popen[bytes]]] = []
+        self.databases: dict[str, str] = {}
+        """Each started service's database URL, by service name."""
+        self.logs = logs
+        """Where each service's output goes: `<service>.log`."""
+        self.customer_url: str | None = None
 
     @property
     def today(self) -> date:
@@ -51,16 +58,22 @@ class ServiceProcesses:
         `ready()` waits until it answers."""
         module = MODULES[service]
         port = free_port()
+        database_url = await self._make_database()
+        # The consumers ask the customer service started before them for customers' keys.
+        customer = {"COULISSE_CUSTOMER_URL": self.customer_url} if self.customer_url else {}
         env = testing.service_env(
             service,
-            database_url=await self._make_database(),
+            database_url=database_url,
             bootstrap=self._bootstrap,
             port=port,
-            extra={**DEFAULT_ENV.get(service, {}), **extra},
+            extra={**DEFAULT_ENV.get(service, {}), **customer, **extra},
             clock_start=self.clock_start,
         )
         await asyncio.to_thread(testing.migrate, module, env)
         url = f"http://127.0.0.1:{port}"
+        self.databases[service] = database_url
+        if service == "customer":
+            self.customer_url = url
         self._started.append(
             (url, testing.start_service(module, env, self._logs / f"{service}.log"))
         )

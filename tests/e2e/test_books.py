@@ -4,8 +4,9 @@ customer's sub-ledger says what billing says the customer owes.
 The customer, billing and accounting gateway services run as real processes on the real broker
 and PostgreSQL. A front end registers a customer and goes through billing over HTTP (invoice,
 part payment, overpayment, refund, credit note); then the books are read like an accountant
-would. Collections does not exist yet: its doubtful-receivable and write-off facts are published
-to `collections.events` as its relay will, and must reach the books too.
+would. Doubtful-receivable and write-off facts are published to `collections.events` here as
+collections' relay publishes them (test_collections_journey.py goes through the service), and
+must reach the books too.
 """
 
 from __future__ import annotations

@@ -80,8 +80,8 @@ async def test_front_end_journey_publishes_valid_cloud_events(
         trace_ids.append(moved.headers["x-trace-id"])
 
     expected = [
-        "customer.customer.registered.v1",
-        "customer.customer.updated.v1",
+        "customer.customer.registered.v2",
+        "customer.customer.updated.v2",
         "customer.request.opened.v1",
         "customer.request.status_changed.v1",
     ]
@@ -110,6 +110,13 @@ async def test_front_end_journey_publishes_valid_cloud_events(
 
     registered, updated_event, opened_event, changed = (e["data"] for e in events)
     assert registered["account_number"] == customer["account_number"]
-    assert updated_event["changed"] == ["phone"] and updated_event["phone"] == "+33 1 45 67 89 00"
+    # The phone is personal data: sealed, named in `changed` but not in clear.
+    assert updated_event["changed"] == ["phone"] and updated_event["personal"]["fields"] == [
+        "phone"
+    ]
+    assert "+33 1 45 67 89 00" not in json.dumps(events) and "Atelier Moreau" not in json.dumps(
+        events
+    )
+    assert registered["siren"] == "552100554"  # a company's: in clear
     assert opened_event["request_id"] == request["id"]
     assert changed["status"] == "resolved"

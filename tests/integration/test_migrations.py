@@ -42,6 +42,13 @@ def services() -> list[tuple[str, Path, sa.MetaData]]:
         found.append(("accounting-gateway", gateway_service.alembic_ini, gateway))
     except ImportError:
         pass
+    try:
+        from coulisse.reporting.adapters.tables import metadata as reporting
+        from coulisse.reporting.bootstrap import definition as reporting_service
+
+        found.append(("reporting", reporting_service.alembic_ini, reporting))
+    except ImportError:
+        pass
     return found
 
 
