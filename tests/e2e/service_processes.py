@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
+from coulisse.contracts.topics import dlq_topic
 from coulisse.ops.procs import free_port
 from coulisse.ops.testing import DatabaseFactory
+from coulisse.ops.topics import Topic, create_topics
 from coulisse.platform import testing
 from coulisse.platform.clock import BUSINESS_ZONE
 
@@ -86,3 +90,12 @@ class ServiceProcesses:
     def stop(self) -> None:
         for _, process in self._started:
             testing.stop(process)
+
+
+async def group_at_end(kafka_bootstrap: str, name: str, topics: Sequence[str]) -> str:
+    """A consumer group of its own (with its dead-letter topic) that skips the other tests'
+    events on the session's broker: the service under test reads only this test's."""
+    group = f"{name}-e2e-{uuid.uuid4().hex[:8]}"
+    await create_topics(kafka_bootstrap, [Topic(dlq_topic(group), partitions=1)])
+    await testing.start_group_at_end(kafka_bootstrap, group, topics)
+    return group

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -23,16 +22,14 @@ from typing import Any
 import httpx
 import pytest
 from pypdf import PdfReader
-from service_processes import ServiceProcesses
+from service_processes import ServiceProcesses, group_at_end
 
 from coulisse.contracts.topics import (
     BILLING_EVENTS,
     COLLECTIONS_EVENTS,
     CUSTOMER_EVENTS,
-    dlq_topic,
 )
 from coulisse.ops.testing import SmtpServer
-from coulisse.ops.topics import Topic, create_topics
 from coulisse.platform import testing
 from coulisse.platform.clock import BUSINESS_ZONE
 
@@ -57,14 +54,6 @@ class System:
     billing: str
     collections: str
     gateway: str
-
-
-async def group_at_end(kafka_bootstrap: str, name: str, topics: list[str]) -> str:
-    """A consumer group of its own that skips the other tests' events on the broker."""
-    group = f"{name}-e2e-{uuid.uuid4().hex[:8]}"
-    await create_topics(kafka_bootstrap, [Topic(dlq_topic(group), partitions=1)])
-    await testing.start_group_at_end(kafka_bootstrap, group, topics)
-    return group
 
 
 @pytest.fixture

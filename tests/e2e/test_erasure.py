@@ -22,16 +22,14 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from service_processes import ServiceProcesses
+from service_processes import ServiceProcesses, group_at_end
 
 from coulisse.contracts.topics import (
     ACCOUNTING_EVENTS,
     BILLING_EVENTS,
     COLLECTIONS_EVENTS,
     CUSTOMER_EVENTS,
-    dlq_topic,
 )
-from coulisse.ops.topics import Topic, create_topics
 from coulisse.platform import testing
 from coulisse.platform.db import create_engine
 
@@ -55,14 +53,6 @@ class System:
     collections: str
     gateway: str
     reporting: str
-
-
-async def group_at_end(kafka_bootstrap: str, name: str, topics: list[str]) -> str:
-    """A consumer group of its own that skips the other tests' events on the broker."""
-    group = f"{name}-erasure-{uuid.uuid4().hex[:8]}"
-    await create_topics(kafka_bootstrap, [Topic(dlq_topic(group), partitions=1)])
-    await testing.start_group_at_end(kafka_bootstrap, group, topics)
-    return group
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 that move.
 
 The customer, billing and accounting gateway services run as real processes, exporting their
-spans to a Zipkin server started for the session (`zipkin_url`). A front end invoices a customer
+spans to a Zipkin server started for this module (`zipkin`). A front end invoices a customer
 and records a payment; each HTTP call's `X-Trace-Id` names a trace in which billing's request,
 its database statements, its relay's send, the gateway's consumption, the transaction that posts
 the entry and the entry's own publication are all linked. Then `/metrics` says what happened:
@@ -17,8 +17,7 @@ interest rates cover (as in test_collections_journey.py).
 from __future__ import annotations
 
 import contextlib
-import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -27,17 +26,18 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
-from service_processes import ServiceProcesses
+from service_processes import ServiceProcesses, group_at_end
 
 from coulisse.contracts.topics import (
     ACCOUNTING_EVENTS,
     BILLING_EVENTS,
     COLLECTIONS_EVENTS,
     CUSTOMER_EVENTS,
-    dlq_topic,
 )
 from coulisse.ops import dead_letters
-from coulisse.ops.topics import Topic, create_topics
+from coulisse.ops.paths import layout
+from coulisse.ops.procs import free_port
+from coulisse.ops.zipkin import ZipkinServer
 from coulisse.platform import testing
 from coulisse.platform.clock import BUSINESS_ZONE
 
@@ -57,6 +57,18 @@ def clock_start() -> datetime:
     return datetime(2026, 3, 2, 12, tzinfo=BUSINESS_ZONE).astimezone(UTC)
 
 
+@pytest.fixture(scope="module")
+def zipkin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Zipkin of this module's own, started fresh: what a trace holds is then only what these
+    tests sent, whatever ran earlier in the session."""
+    server = ZipkinServer(tmp_path_factory.mktemp("zipkin"), layout(), port=free_port())
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
 def tracing(zipkin_url: str) -> dict[str, str]:
     return {
         "COULISSE_TRACES_EXPORTER": "zipkin",
@@ -64,14 +76,6 @@ def tracing(zipkin_url: str) -> dict[str, str]:
         # Spans leave within a fifth of a second instead of five: the test waits less.
         "OTEL_BSP_SCHEDULE_DELAY": "200",
     }
-
-
-async def group_at_end(kafka_bootstrap: str, name: str, topics: Sequence[str]) -> str:
-    """A consumer group of its own that skips the other tests' events on the broker."""
-    group = f"{name}-e2e-{uuid.uuid4().hex[:8]}"
-    await create_topics(kafka_bootstrap, [Topic(dlq_topic(group), partitions=1)])
-    await testing.start_group_at_end(kafka_bootstrap, group, topics)
-    return group
 
 
 @dataclass
@@ -85,16 +89,16 @@ class System:
 
 @pytest.fixture
 async def system(
-    services: ServiceProcesses, kafka_bootstrap: str, zipkin_url: str
+    services: ServiceProcesses, kafka_bootstrap: str, zipkin: str
 ) -> AsyncIterator[System]:
     group = await group_at_end(kafka_bootstrap, "accounting-gateway", CONSUMED)
-    spans = tracing(zipkin_url)
+    spans = tracing(zipkin)
     found = System(
         customer=await services.start("customer", **spans),
         billing=await services.start("billing", **spans),
         gateway=await services.start("accounting-gateway", COULISSE_CONSUMER_GROUP=group, **spans),
         group=group,
-        zipkin=zipkin_url,
+        zipkin=zipkin,
     )
     await services.ready()
     yield found
@@ -405,7 +409,7 @@ class Dunning:
 
 @pytest.fixture
 async def dunning(
-    services: ServiceProcesses, kafka_bootstrap: str, zipkin_url: str
+    services: ServiceProcesses, kafka_bootstrap: str, zipkin: str
 ) -> AsyncIterator[Dunning]:
     groups = {
         "billing": await group_at_end(
@@ -416,7 +420,7 @@ async def dunning(
         ),
         "accounting-gateway": await group_at_end(kafka_bootstrap, "accounting-gateway", CONSUMED),
     }
-    spans = tracing(zipkin_url)
+    spans = tracing(zipkin)
 
     async def start(service: str) -> str:
         group = groups.get(service)
@@ -429,7 +433,7 @@ async def dunning(
         collections=await start("collections"),
         gateway=await start("accounting-gateway"),
         groups=groups,
-        zipkin=zipkin_url,
+        zipkin=zipkin,
     )
     await services.ready()
     yield found
