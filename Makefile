@@ -42,8 +42,11 @@ down: install
 status: install
 	$(RUN) coulisse status
 
+# The trace tests run in a session of their own: in a full session their services' spans do not
+# reach the viewer (cause under investigation), alone they do.
 test: install
-	$(RUN) pytest
+	$(RUN) pytest -m "not isolated"
+	$(RUN) pytest -m isolated
 
 lint: install
 	$(RUN) ruff check .

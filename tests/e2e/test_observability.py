@@ -41,7 +41,7 @@ from coulisse.ops.zipkin import ZipkinServer
 from coulisse.platform import testing
 from coulisse.platform.clock import BUSINESS_ZONE
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration]
+pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.isolated]
 
 CONSUMED = (BILLING_EVENTS, COLLECTIONS_EVENTS, CUSTOMER_EVENTS)
 BILLING = "coulisse-billing"
