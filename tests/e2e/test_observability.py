@@ -132,6 +132,11 @@ class Trace:
     def children(self, parent: dict[str, Any]) -> list[dict[str, Any]]:
         return [span for span in self.spans if span.get("parentId") == parent["id"]]
 
+    def connected(self) -> bool:
+        """Every span's parent is in the trace."""
+        ids = {span["id"] for span in self.spans}
+        return all(span["parentId"] in ids for span in self.spans if "parentId" in span)
+
     def summary(self) -> list[str]:
         return sorted(
             f"{span['localEndpoint']['serviceName']}: {span.get('kind', 'INTERNAL')} "
@@ -152,7 +157,9 @@ async def fetch_trace(zipkin: str, trace_id: str, *, until: str, count: int = 1)
             if response.status_code != 200:
                 return False
             found = Trace(response.json())
-            return sum(bool(span.get("name") == until) for span in found.spans) >= count
+            enough = sum(bool(span.get("name") == until) for span in found.spans) >= count
+            # A parent span ends (and leaves its process) after its children: wait for it too.
+            return enough and found.connected()
 
         await testing.eventually(arrived, what=f"trace {trace_id} in Zipkin", interval=0.3)
     return found
