@@ -10,17 +10,18 @@ from coulisse.ops.chaos import FAILPOINTS, ChaosConfig, gaps, schedule
 
 
 def test_the_schedule_is_drawn_from_the_seed_and_holds_every_fault_asked_for() -> None:
-    config = ChaosConfig(documents=10_000, rate=20, service_kills=52, infrastructure_faults=5)
+    config = ChaosConfig(documents=10_000, rate=20, service_kills=55, infrastructure_faults=5)
     plan = schedule(config, random.Random(3))
     assert plan == schedule(config, random.Random(3))
     assert [f for _, f in plan] != [f for _, f in schedule(config, random.Random(4))]
     families = Counter(f.family for _, f in plan)
-    assert families["service_kill"] == 52
+    assert families["service_kill"] == 55
     assert Counter(f.target for _, f in plan if f.kind == "service_kill") == {
-        "billing": 13,
-        "accounting-gateway": 13,
-        "collections": 13,
-        "customer": 13,
+        "billing": 11,
+        "accounting-gateway": 11,
+        "collections": 11,
+        "reporting": 11,
+        "customer": 11,
     }
     for kind in ("broker_pause", "broker_kill", "postgres_kill"):
         assert families[kind] == 5

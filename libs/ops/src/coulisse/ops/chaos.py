@@ -15,8 +15,9 @@ Against a running stack (`coulisse up --no-demo`, or a test's own), the campaign
 4. waits for the system to settle (outboxes empty, consumers caught up, every document
    journaled), then checks: each accepted document exists once in billing, has one event and one
    journal entry; invoice, credit note and entry numbers have no gap; the trial balance balances;
-   each customer's billing balance is its 411 sub-ledger; no suspense, no dead letter, no 500;
-   collections' interrupted runs are recorded once and their notices sent.
+   each customer's billing balance is its 411 sub-ledger and reporting's balance; reporting's
+   timeline holds every document's event; no suspense, no dead letter, no 500; collections'
+   interrupted runs are recorded once and their notices sent.
 
 Anything that cannot be true (fewer restarts counted by supervisord than kills made, a figure
 that does not add up) fails the run as loudly as a lost document.
@@ -59,8 +60,8 @@ from coulisse.platform.clock import default_clock, today
 
 Status = Callable[[str], None]
 
-SERVICES = ("customer", "billing", "collections", "accounting-gateway")
-CUSTOMER, BILLING, COLLECTIONS, GATEWAY = SERVICES
+SERVICES = ("customer", "billing", "collections", "accounting-gateway", "reporting")
+CUSTOMER, BILLING, COLLECTIONS, GATEWAY, REPORTING = SERVICES
 FAILPOINTS: dict[str, tuple[str, ...]] = {
     "relay.before_publish": (BILLING, GATEWAY),
     "relay.after_publish": (GATEWAY, BILLING),
@@ -69,7 +70,7 @@ FAILPOINTS: dict[str, tuple[str, ...]] = {
     "collections.notice.sent": (COLLECTIONS,),
 }
 # The money path first: a short campaign with two kills hits billing and the gateway.
-KILL_ORDER = (BILLING, GATEWAY, COLLECTIONS, CUSTOMER)
+KILL_ORDER = (BILLING, GATEWAY, COLLECTIONS, REPORTING, CUSTOMER)
 INFRASTRUCTURE_FAULTS = ("broker_pause", "broker_kill", "postgres_kill")
 MONEY_EVENTS = {
     "billing.invoice.issued.v1": "invoice_id",
@@ -92,8 +93,8 @@ class ChaosConfig:
     until every fault is over."""
     rate: float = 20.0
     """Documents started per second (open loop: a slow answer does not slow the next one)."""
-    service_kills: int = 52
-    """SIGKILLs of the service processes, spread evenly over the four services."""
+    service_kills: int = 55
+    """SIGKILLs of the service processes, spread evenly over the five services."""
     infrastructure_faults: int = 5
     """Of each: broker paused, broker killed, PostgreSQL killed."""
     failpoint_faults: int = 2
@@ -872,6 +873,17 @@ class Campaign:
         )
         return {row["source_event_id"]: int(row["entries"]) for row in rows}
 
+    async def _not_in_timeline(self, event_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+        """The documents' events reporting's timeline does not hold (it holds each at most once:
+        the event id is its key)."""
+        rows = await _fetch(
+            self.admin_url,
+            self.stack.service(REPORTING).database,
+            "SELECT event_id FROM rm_timeline WHERE event_id = ANY($1::uuid[])",
+            event_ids,
+        )
+        return sorted(set(event_ids) - {row["event_id"] for row in rows})
+
     async def _events(self, offsets: Offsets, since: Any) -> dict[str, list[str]]:
         """Accepted document id → the ids of the billing events about it (records counted once
         per event id: a republished record is the same event)."""
@@ -1086,15 +1098,24 @@ class Campaign:
                 body=None,
                 params={"auxiliary": customer.account_number, "limit": 1},
             )
-            balances = (Decimal(billed.json()["balance"]), Decimal(ledger.json()["balance"]))
-            if balances[0] != balances[1]:
+            shown = await send(
+                self.http, self.clients[REPORTING], "GET", f"/v1/customers/{customer.id}/360"
+            )
+            balances = (
+                Decimal(billed.json()["balance"]),
+                Decimal(ledger.json()["balance"]),
+                Decimal(shown.json()["balance"]["balance"]),
+            )
+            if len(set(balances)) > 1:
                 mismatched.append(
                     {
                         "account": customer.account_number,
                         "billing": str(balances[0]),
                         "ledger_411": str(balances[1]),
+                        "reporting": str(balances[2]),
                     }
                 )
+        not_in_timeline = await self._not_in_timeline(event_ids)
         suspense = (await send(self.http, gateway, "GET", "/v1/suspense")).json()["items"]
         dead_after = await self._dead_letters(offsets)
         dead_letters = {g: dead_after.get(g, 0) - dead_before.get(g, 0) for g in dead_after}
@@ -1113,6 +1134,7 @@ class Campaign:
                 "trial_balance": {"debit": str(debit), "credit": str(credit)},
                 "customers_checked": len(traffic.customers),
                 "balance_mismatches": mismatched,
+                "events_missing_in_reporting_timeline": len(not_in_timeline),
                 "suspense_open": len(suspense),
                 "dead_letters_added": dead_letters,
                 "restarts_counted_by_supervisord": restarts,
@@ -1140,7 +1162,10 @@ class Campaign:
             {k: True for k in numbering},
         )
         report.check("trial balance balanced", str(debit - credit), "0.00", ok=debit == credit)
-        report.check("billing balance = 411 sub-ledger per customer", len(mismatched), 0)
+        report.check(
+            "billing balance = 411 sub-ledger = reporting per customer", len(mismatched), 0
+        )
+        report.check("documents' events in reporting's timeline", len(not_in_timeline), 0)
         report.check("suspense open", len(suspense), 0)
         report.check("dead letters added", sum(dead_letters.values()), 0)
         report.check("500 responses", report.http["responses_500"], 0)

@@ -448,7 +448,8 @@ def dead_letters_command(
 
 @app.command()
 def tools() -> None:
-    """Install the programs the tests run (hledger) when missing. Never fails: says what to do."""
+    """Install the programs the tests run (hledger, chromium) when missing. Never fails: says
+    what to do."""
     for outcome in ensure_all(report=lambda message: err.print(f"  {escape(message)}")):
         mark = "[green]✓[/]" if outcome.path else "[yellow]![/]"
         err.print(f"{mark} {escape(outcome.message)}")
@@ -569,8 +570,8 @@ def chaos(
     ] = 10_000,
     rate: Annotated[float, typer.Option(help="Documents started per second.")] = 20.0,
     service_kills: Annotated[
-        int, typer.Option(help="SIGKILLs of service processes, spread over the four.")
-    ] = 52,
+        int, typer.Option(help="SIGKILLs of service processes, spread over the five.")
+    ] = 55,
     infrastructure_faults: Annotated[
         int, typer.Option(help="Of each: broker paused, broker killed, PostgreSQL killed.")
     ] = 5,
