@@ -309,6 +309,26 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "closed_at": "2026-04-10T17:30:00Z",
         "entry_count": 1245,
     },
+    # A customers row: its key is the customer id.
+    **{
+        f"{service}.database.out_of_band_write.v1": {
+            "table": "customers",
+            "operation": "UPDATE",
+            "row_key": CUSTOMER,
+            "db_role": "alice",
+            "at": "2026-03-02T09:15:00.123456Z",
+            "customer_id": CUSTOMER,
+        }
+        for service in ("customer", "billing", "collections")
+    },
+    "accounting.database.out_of_band_write.v1": {
+        "table": "line_matches",
+        "operation": "DELETE",
+        "row_key": f"{OTHER}/F2026-000123",
+        "db_role": "alice",
+        "at": "2026-03-02T09:15:00Z",
+        "customer_id": None,
+    },
 }
 
 
@@ -343,6 +363,27 @@ def test_event_declares_where_it_goes(event_type: str) -> None:
     assert payload.partition_key == str(EXAMPLES[event_type][payload.PARTITION_KEY_FIELD])
     if payload.TOPIC != "accounting.events":
         assert payload.partition_key == CUSTOMER
+
+
+def test_an_out_of_band_write_is_about_its_row_and_keyed_by_its_customer_when_known() -> None:
+    event_type = "billing.database.out_of_band_write.v1"
+    on_invoice = {**EXAMPLES[event_type], "table": "invoices", "row_key": INVOICE}
+    invoice = parse_data(event_type, on_invoice)
+    assert (invoice.subject, invoice.partition_key) == (INVOICE, CUSTOMER)
+    counter = parse_data(event_type, {**on_invoice, "row_key": "F/2026", "customer_id": None})
+    assert (counter.subject, counter.partition_key) == ("F/2026", "F/2026")
+    # The record key is cut to what the outbox holds; the subject keeps the whole key.
+    long = parse_data(event_type, {**on_invoice, "row_key": "x" * 300, "customer_id": None})
+    assert (len(long.subject), len(long.partition_key)) == (300, 200)
+    with pytest.raises(ValidationError):
+        parse_data(event_type, {**on_invoice, "operation": "TRUNCATE"})
+    # Every service's event has the same payload.
+    shapes = {
+        json.dumps(json_schema(model)["properties"], sort_keys=True)
+        for t, model in EVENT_TYPES.items()
+        if t.endswith(".database.out_of_band_write.v1")
+    }
+    assert len(shapes) == 1
 
 
 def test_money_in_events_is_decimal_and_floats_are_refused() -> None:

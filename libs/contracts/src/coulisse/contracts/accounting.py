@@ -14,6 +14,7 @@ from pydantic import Field
 
 from .base import ContractModel, EventPayload
 from .money import Instant, Money
+from .out_of_band import OutOfBandWrite
 from .topics import ACCOUNTING_EVENTS
 
 
@@ -80,3 +81,14 @@ class PeriodClosed(EventPayload):
     period: str = Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
     closed_at: Instant
     entry_count: int = Field(ge=0)
+
+
+class AccountingOutOfBandWrite(OutOfBandWrite, EventPayload):
+    """A row of the accounting gateway's database was changed by a database role other than the service's own.
+
+    Written by a trigger, in the transaction of the change; the fields are those of every
+    service's `<service>.database.out_of_band_write.v1`.
+    """
+
+    TYPE: ClassVar[str] = "accounting.database.out_of_band_write.v1"
+    TOPIC: ClassVar[str] = ACCOUNTING_EVENTS

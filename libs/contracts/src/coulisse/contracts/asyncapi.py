@@ -125,9 +125,7 @@ def _message(model: type[EventPayload], envelope_ref: str, data_ref: str) -> Doc
                     "properties": {
                         "type": {"const": model.TYPE},
                         "subject": {"description": f"The `{model.SUBJECT_FIELD}` of `data`."},
-                        "partitionkey": {
-                            "description": f"The `{model.PARTITION_KEY_FIELD}` of `data`."
-                        },
+                        "partitionkey": {"description": _key_description(model)},
                         "data": {"$ref": data_ref},
                     },
                 },
@@ -135,15 +133,16 @@ def _message(model: type[EventPayload], envelope_ref: str, data_ref: str) -> Doc
         },
         "bindings": {
             "kafka": {
-                "key": {
-                    "type": "string",
-                    "description": f"The `{model.PARTITION_KEY_FIELD}` of `data`.",
-                },
+                "key": {"type": "string", "description": _key_description(model)},
                 "bindingVersion": KAFKA_BINDING_VERSION,
             }
         },
     }
     return message
+
+
+def _key_description(model: type[EventPayload]) -> str:
+    return model.PARTITION_KEY_DESCRIPTION or f"The `{model.PARTITION_KEY_FIELD}` of `data`."
 
 
 def _headers_schema() -> Document:

@@ -40,6 +40,8 @@ class EventPayload(ContractModel):
     TOPIC: ClassVar[str]
     SUBJECT_FIELD: ClassVar[str]
     PARTITION_KEY_FIELD: ClassVar[str] = "customer_id"
+    # What the documents say the record key is, when it is more than one field of `data`.
+    PARTITION_KEY_DESCRIPTION: ClassVar[str | None] = None
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:

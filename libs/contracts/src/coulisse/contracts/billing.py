@@ -10,6 +10,7 @@ from pydantic import Field
 
 from .base import ContractModel, EventPayload
 from .money import Currency, DecimalString, Money
+from .out_of_band import OutOfBandWrite
 from .topics import BILLING_EVENTS
 
 InvoiceKind = Literal["standard", "fee"]
@@ -124,3 +125,14 @@ class RefundIssued(EventPayload):
     issued_on: date
     reason: RefundReason
     request_id: UUID | None = None
+
+
+class BillingOutOfBandWrite(OutOfBandWrite, EventPayload):
+    """A row of billing's database was changed by a database role other than the service's own.
+
+    Written by a trigger, in the transaction of the change; the fields are those of every
+    service's `<service>.database.out_of_band_write.v1`.
+    """
+
+    TYPE: ClassVar[str] = "billing.database.out_of_band_write.v1"
+    TOPIC: ClassVar[str] = BILLING_EVENTS

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from .base import ContractModel, EventPayload
 from .money import Money
+from .out_of_band import OutOfBandWrite
 from .topics import COLLECTIONS_EVENTS
 
 DunningLevel = Literal[1, 2, 3, 4]
@@ -238,3 +239,14 @@ class FeeWaived(EventPayload):
     kind: FeeKind
     reason: str = Field(min_length=1, max_length=500)
     waived_on: date
+
+
+class CollectionsOutOfBandWrite(OutOfBandWrite, EventPayload):
+    """A row of collections' database was changed by a database role other than the service's own.
+
+    Written by a trigger, in the transaction of the change; the fields are those of every
+    service's `<service>.database.out_of_band_write.v1`.
+    """
+
+    TYPE: ClassVar[str] = "collections.database.out_of_band_write.v1"
+    TOPIC: ClassVar[str] = COLLECTIONS_EVENTS

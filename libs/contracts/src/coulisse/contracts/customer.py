@@ -9,6 +9,7 @@ from pydantic import Field, StringConstraints
 
 from .base import ContractModel, EventPayload
 from .money import Instant
+from .out_of_band import OutOfBandWrite
 from .topics import CUSTOMER_EVENTS
 
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
@@ -223,3 +224,14 @@ class RequestStatusChanged(EventPayload):
     status: RequestStatus
     changed_at: Instant
     resolution: str | None = None
+
+
+class CustomerOutOfBandWrite(OutOfBandWrite, EventPayload):
+    """A row of the customer service's database was changed by a database role other than the service's own.
+
+    Written by a trigger, in the transaction of the change; the fields are those of every
+    service's `<service>.database.out_of_band_write.v1`.
+    """
+
+    TYPE: ClassVar[str] = "customer.database.out_of_band_write.v1"
+    TOPIC: ClassVar[str] = CUSTOMER_EVENTS

@@ -1,4 +1,5 @@
-"""Migration steps for the guarantee's tables, shared by every service's Alembic history.
+"""Migration steps for the guarantee's tables and the out-of-band write watch, shared by every
+service's Alembic history.
 
 Each function is frozen once released: a later change to the tables is a new function, called
 by a new revision of each service, so old revisions always replay the same way.
@@ -6,8 +7,12 @@ by a new revision of each service, so old revisions always replay the same way.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 import sqlalchemy as sa
 from alembic import op
+
+from coulisse.platform import out_of_band
 
 
 def create_platform_tables_v1() -> None:
@@ -63,3 +68,58 @@ def drop_platform_tables_v1() -> None:
     op.drop_table("outbox")
     op.drop_table("inbox")
     op.drop_table("idempotency_keys")
+
+
+def watch_out_of_band_writes_v1(service: str, tables: Mapping[str, str | None]) -> None:
+    """Installs the out-of-band write watch (`coulisse.platform.out_of_band`) on PostgreSQL:
+    the service's own role (the role running this migration), the trigger function, and a
+    trigger on each of `tables`, a mapping of business table → the column holding the
+    customer id, or None. Nothing on SQLite, which has no roles.
+
+    A revision that adds a business table later calls `watch_tables_v1` for it."""
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    schema, role = bind.execute(sa.text("SELECT current_schema(), session_user")).one()
+    op.execute(out_of_band.own_role_function_sql_v1(schema=schema, own_role=role))
+    op.execute(
+        out_of_band.trigger_function_sql_v1(
+            schema=schema, watch=out_of_band.Watch.of(service, version=1)
+        )
+    )
+    watch_tables_v1(tables)
+
+
+def watch_tables_v1(tables: Mapping[str, str | None]) -> None:
+    """Triggers on more business tables, once the watch is installed (PostgreSQL only)."""
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    schema = bind.execute(sa.text("SELECT current_schema()")).scalar_one()
+    out_of_band.check_watchable(bind, schema, tables)
+    for table, customer_column in tables.items():
+        op.execute(
+            out_of_band.watch_table_sql_v1(
+                schema=schema, table=table, customer_column=customer_column
+            )
+        )
+
+
+def unwatch_tables_v1(tables: Iterable[str]) -> None:
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    schema = bind.execute(sa.text("SELECT current_schema()")).scalar_one()
+    for table in tables:
+        op.execute(out_of_band.unwatch_table_sql_v1(schema=schema, table=table))
+
+
+def unwatch_out_of_band_writes_v1(tables: Iterable[str]) -> None:
+    """Removes the triggers from `tables`, then the functions (PostgreSQL only)."""
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    unwatch_tables_v1(tables)
+    schema = bind.execute(sa.text("SELECT current_schema()")).scalar_one()
+    for statement in out_of_band.drop_functions_sql_v1(schema=schema):
+        op.execute(statement)

@@ -11,6 +11,7 @@ real databases.
 - `envelope`, `publish`: events put on their topics as the producing services' relays do;
   `start_group_at_end`, `lag`: a consumer group that skips what other tests produced, and how
   far behind it is.
+- `another_role`: a database role that is not the service's, for writes made from outside it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -27,15 +29,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Generic
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
+import sqlalchemy as sa
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from fastapi import FastAPI
+from sqlalchemy.engine import make_url
 
 from coulisse.contracts.base import EventPayload
 from coulisse.platform.auth import mint_token
 from coulisse.platform.clock import START_ENV, Clock, SettableClock, default_clock
+from coulisse.platform.db import create_engine
 from coulisse.platform.envelope import CONTENT_TYPE, OutgoingEvent, build_envelope
 from coulisse.platform.kafka import encode_headers, idempotent_producer
 from coulisse.platform.migrations import upgrade
@@ -372,3 +377,55 @@ async def service_in_process(
             transport=httpx.ASGITransport(app=app), base_url=IN_PROCESS_URL
         ) as client:
             yield ServiceInProcess(client, app, runtime, service_clock, database_url)
+
+
+@contextlib.asynccontextmanager
+async def another_role(
+    database_url: str,
+    *,
+    admin_url: str | None = None,
+    privileges: str = "SELECT, INSERT, UPDATE, DELETE",
+    tables: Sequence[str] | None = None,
+) -> AsyncIterator[str]:
+    """A new login role with `privileges` on `tables` (every table of the schema when None) of
+    the database of `database_url`; yields the URL of that database as the new role, which is
+    dropped at the end. `admin_url` (any database of the same server) may create roles when the
+    user of `database_url` may not."""
+    name = f"another_{uuid4().hex[:10]}"
+    password = secrets.token_hex(16)
+    database = make_url(database_url).database
+    admin = make_url(admin_url or database_url).set(
+        drivername="postgresql+asyncpg", database=database
+    )
+    engine = create_engine(admin.render_as_string(hide_password=False), pool_size=1)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(sa.text(f"CREATE ROLE {name} LOGIN PASSWORD '{password}'"))
+            schema = (await conn.execute(sa.text("SELECT current_schema()"))).scalar_one()
+            await conn.execute(sa.text(f'GRANT USAGE ON SCHEMA "{schema}" TO {name}'))
+            targets = (
+                ", ".join(f'"{schema}"."{table}"' for table in tables)
+                if tables is not None
+                else f'ALL TABLES IN SCHEMA "{schema}"'
+            )
+            await conn.execute(sa.text(f"GRANT {privileges} ON {targets} TO {name}"))
+            await conn.execute(
+                sa.text(f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA "{schema}" TO {name}')
+            )
+        yield (
+            make_url(database_url)
+            .set(username=name, password=password)
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        async with engine.begin() as conn:
+            # The role's sessions end first: a test's pool may still hold some.
+            await conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :n"
+                ),
+                {"n": name},
+            )
+            await conn.execute(sa.text(f"DROP OWNED BY {name}"))
+            await conn.execute(sa.text(f"DROP ROLE {name}"))
+        await engine.dispose()
