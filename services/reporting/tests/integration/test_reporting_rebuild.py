@@ -1,15 +1,17 @@
 """Rebuilding the read model from the topics while the service keeps answering: the same
-answers afterwards, the same stream positions."""
+answers afterwards (every report byte for byte), the same stream positions."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+import reports_harness as reports
 import sqlalchemy as sa
 from aiokafka import ConsumerRecord
 from fastapi import FastAPI
@@ -26,9 +28,11 @@ from reporting_harness import (
     serving,
 )
 
+from coulisse.contracts.accounting import EventSuspended
 from coulisse.contracts.base import EventPayload
-from coulisse.contracts.collections import PromiseRecorded
-from coulisse.contracts.customer import CustomerErased
+from coulisse.contracts.billing import BillingOutOfBandWrite
+from coulisse.contracts.collections import DisputeOpened, PromiseRecorded
+from coulisse.contracts.customer import CustomerErased, RequestOpened
 from coulisse.ops.testing import DatabaseFactory
 from coulisse.platform import testing
 from coulisse.platform.envelope import OutgoingEvent
@@ -63,9 +67,103 @@ async def happened(reporting: Reporting, payloads: list[EventPayload]) -> None:
         )
         for p in payloads
     ]
+    await published(reporting, events)
+
+
+async def published(reporting: Reporting, events: list[OutgoingEvent]) -> None:
+    """`happened`, for events already enveloped, applied in one batch."""
     await testing.publish(reporting.kafka_bootstrap, events)
-    for event in events:
-        await reporting.consumer.process([record_of(event)])
+    await reporting.consumer.process([record_of(event) for event in events])
+
+
+def books_and_business(customer_id: UUID) -> list[OutgoingEvent]:
+    """Something for every report: invoices late and not due, a payment, a credit note the books
+    suspended, a dispute, a refund request refunded and one still open, a refund booked by hand
+    in the books and an out-of-band write."""
+    late = reports.invoice(customer_id, "300.00", date(2026, 9, 1), date(2026, 10, 1))
+    fresh = reports.invoice(customer_id, "120.00", date(2026, 11, 10), date(2026, 12, 10))
+    paid = reports.payment(customer_id, date(2026, 10, 20), (late, "100.00"), unallocated="20.00")
+    credited = reports.credit_note(fresh, "20.00", date(2026, 11, 12))
+    asked, waiting = (
+        RequestOpened.model_validate(
+            {
+                "request_id": str(uuid4()),
+                "customer_id": str(customer_id),
+                "category": "refund",
+                "subject": "Trop-perçu",
+                "opened_at": opened,
+                "due_at": "2026-11-20T09:00:00Z",
+            }
+        )
+        for opened in ("2026-11-13T09:00:00Z", "2026-11-14T09:00:00Z")
+    )
+    refunded = reports.refund(customer_id, "20.00", date(2026, 11, 15), asked.request_id)
+    payloads: list[EventPayload] = [late, fresh, paid, credited, refunded]
+    documents = [testing.envelope(p) for p in payloads]
+    aux = account_of(customer_id)
+    by_hand = reports.entry(
+        "BQ",
+        date(2026, 11, 15),
+        [reports.line("411", "15.00", aux=aux), reports.line("512", credit="15.00")],
+    )
+    return [
+        *documents,
+        *(
+            testing.envelope(reports.journaled(e, p))
+            for e, p in zip(documents, payloads, strict=True)
+            if p is not credited  # the books suspended it
+        ),
+        testing.envelope(
+            EventSuspended(
+                source_event_id=documents[3].event_id,
+                source_event_type=documents[3].event_type,
+                error="no rule",
+            )
+        ),
+        testing.envelope(
+            DisputeOpened(
+                dispute_id=uuid4(), customer_id=customer_id, invoice_id=late.invoice_id, reason="x"
+            )
+        ),
+        testing.envelope(asked),
+        testing.envelope(waiting),
+        testing.envelope(by_hand),
+        testing.envelope(
+            BillingOutOfBandWrite(
+                table="payments",
+                operation="DELETE",
+                row_key=str(paid.payment_id),
+                db_role="dba_jean",
+                at=datetime(2026, 11, 15, 10, tzinfo=UTC),
+                customer_id=customer_id,
+            )
+        ),
+    ]
+
+
+REPORTS = (
+    "/v1/reports/aged-receivables",
+    "/v1/reports/aged-receivables?basis=invoice_date&buckets=10,20,40&as_of=2026-12-31",
+    "/v1/reports/dso?as_of=2026-12-31&days=60",
+    "/v1/reports/reconciliation",
+    "/v1/reports/refund-lead-time",
+    "/v1/reports/pulse",
+    "/v1/reports/manual-entries?days=3650",
+    "/v1/reports/out-of-band-writes?days=3650",
+    "/v1/reports/corrections?days=3650",
+    "/v1/reports/suspense",
+    "/v1/reports/requests",
+)
+
+
+async def answers(reporting: Reporting) -> dict[str, bytes]:
+    """Every report's answer, byte for byte."""
+    found: dict[str, bytes] = {}
+    for path in REPORTS:
+        response = await reporting.client.get(path, headers=ADMIN)
+        assert response.status_code == 200, (path, response.text)
+        found[path] = response.content
+    return found
 
 
 async def rebuilt(reporting: Reporting) -> dict[str, object]:
@@ -95,7 +193,7 @@ async def test_a_rebuild_gives_the_same_answers(
         roles="api,workers",
         env={"COULISSE_REBUILD_POLL_SECONDS": "0.2"},
     ) as reporting:
-        customer_id, erased_id = uuid4(), uuid4()
+        customer_id, erased_id, reports_id = uuid4(), uuid4(), uuid4()
         first, second = invoice(customer_id, "1200.00"), invoice(customer_id, "80.00")
         await happened(
             reporting,
@@ -121,9 +219,19 @@ async def test_a_rebuild_gives_the_same_answers(
         after = [await reporting.view(customer_id), await reporting.view(erased_id)]
         assert after == before
         assert isinstance(found["events"], int) and found["events"] >= 7
-        # While nothing was rebuilding, a second request is taken again.
+        # While nothing was rebuilding, a second request is taken again. The read model now
+        # holds everything on the topics: the reports must answer the same bytes once rebuilt.
         await happened(reporting, [invoice(customer_id, "5.00")])
+        await published(reporting, books_and_business(reports_id))
+        reported = await answers(reporting)
+        pulse = json.loads(reported["/v1/reports/pulse"])
+        assert pulse["status"] == "red"
+        assert pulse["manual_entries"]["count"] >= 1
+        assert pulse["out_of_band_writes"]["count"] >= 1
+        assert pulse["suspense"]["count"] >= 1
+        assert pulse["drift"]["drifting_customers"] >= 1
         await rebuilt(reporting)
+        assert await answers(reporting) == reported
         again = await reporting.view(customer_id)
         assert again["balance"]["balance"] == "885.00"
         # Positions handed out before the rebuilds are kept: streams resume where they were.

@@ -60,3 +60,14 @@ def mint(
         issuer=issuer,
         audience=audience,
     )
+
+
+DASHBOARD_SCOPES = ("reports:read",)
+"""What the operations dashboard reads: the reporting service's reports and streams."""
+
+
+def dashboard_url(secret_file: Path, base_url: str, *, ttl_seconds: int) -> str:
+    """The reporting service's dashboard with a `reports:read` token in the fragment, which
+    browsers never send to a server; the page moves it into the tab's session storage."""
+    token = mint(secret_file, DASHBOARD_SCOPES, ttl_seconds=ttl_seconds)
+    return f"{base_url}/#token={token}"

@@ -1,8 +1,9 @@
 """Programs from the distribution that the tests run, installed by `make install`.
 
-hledger reads the accounting gateway's plain-text journal in its export test. It comes from
-Debian's packages, installed with apt-get when this runs as root or with a password-less sudo;
-otherwise a message says how to install it, and `make install` still succeeds.
+hledger reads the accounting gateway's plain-text journal in its export test; Chromium (headless)
+loads the reporting service's dashboard in its browser test. Both come from Debian's packages,
+installed with apt-get when this runs as root or with a password-less sudo; otherwise a message
+says how to install them, and `make install` still succeeds.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ Report = Callable[[str], None]
 Runner = Callable[[Sequence[str]], subprocess.CompletedProcess[str]]
 
 # program on PATH → Debian package
-PACKAGES = {"hledger": "hledger"}
+PACKAGES = {"hledger": "hledger", "chromium": "chromium"}
 APT_ENV = {"DEBIAN_FRONTEND": "noninteractive"}
 # Wait for another apt run (unattended upgrades) instead of failing at once.
 APT_OPTIONS = ("-o", "DPkg::Lock::Timeout=120")

@@ -9,7 +9,16 @@ from coulisse.platform.service import ServiceDefinition, Wiring
 
 from .adapters.uow import ReportingUnitOfWork
 from .config import ReportingSettings
-from .entrypoints import admin_api, consumers, customers_api, rebuilder, streams_api
+from .entrypoints import (
+    admin_api,
+    consumers,
+    customers_api,
+    dashboard,
+    rebuilder,
+    report_lists_api,
+    reports_api,
+    streams_api,
+)
 
 SERVICE_ROOT = Path(__file__).resolve().parents[3]
 
@@ -25,12 +34,21 @@ definition = ServiceDefinition[ReportingSettings, ReportingUnitOfWork](
     title="Coulisse reporting service",
     description=(
         "Read models of every topic: a customer's 360° view and timeline, live event streams "
-        "(Server-Sent Events), and rebuilding the read models from the topics. Consumes "
+        "(Server-Sent Events), reports (aged receivables, DSO, reconciliation with the books, "
+        "refund lead time, the back-office pulse), and rebuilding the read models from the "
+        "topics. Consumes "
         "`customer.events`, `billing.events`, `collections.events` and `accounting.events`; "
         "publishes nothing."
     ),
     settings_type=ReportingSettings,
-    routers=[customers_api.router, streams_api.router, admin_api.router],
+    routers=[
+        customers_api.router,
+        streams_api.router,
+        reports_api.router,
+        report_lists_api.router,
+        admin_api.router,
+        dashboard.router,
+    ],
     unit_of_work=unit_of_work,
     alembic_ini=SERVICE_ROOT / "alembic.ini",
     consumers=consumers.consumers,
@@ -39,6 +57,11 @@ definition = ServiceDefinition[ReportingSettings, ReportingUnitOfWork](
     openapi_tags=[
         {"name": "customers", "description": "A customer's 360° view and timeline."},
         {"name": "streams", "description": "Events as they are read, as Server-Sent Events."},
+        {
+            "name": "reports",
+            "description": "Aged receivables, DSO, reconciliation, refund lead time, the pulse "
+            "and the lists behind it.",
+        },
         {"name": "admin", "description": "Rebuilding the read model from the topics."},
     ],
 )

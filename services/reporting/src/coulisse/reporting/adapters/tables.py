@@ -45,6 +45,13 @@ class ReadModel:
     promises: sa.Table
     plans: sa.Table
     requests: sa.Table
+    accounts: sa.Table
+    movements: sa.Table
+    entries: sa.Table
+    receivable_lines: sa.Table
+    suspensions: sa.Table
+    refunds: sa.Table
+    out_of_band_writes: sa.Table
 
     @property
     def tables(self) -> tuple[sa.Table, ...]:
@@ -59,6 +66,13 @@ class ReadModel:
             self.promises,
             self.plans,
             self.requests,
+            self.accounts,
+            self.movements,
+            self.entries,
+            self.receivable_lines,
+            self.suspensions,
+            self.refunds,
+            self.out_of_band_writes,
         )
 
     def object_names(self) -> list[tuple[str, str, str]]:
@@ -214,6 +228,119 @@ def read_model(meta: sa.MetaData, suffix: str = "") -> ReadModel:
         pk("rm_requests", "request_id"),
         index("rm_requests", "customer", "customer_id"),
     )
+    # -- what the reports read: dated money movements, the books' receivables, suspense --------
+    # An auxiliary account of the books (the customer's account number) and its customer, from
+    # every event carrying both. Account numbers are never reused; should two customers ever
+    # show the same one, both pairs are kept and the reports pick the smallest customer id, so
+    # that the order the events were read in does not matter.
+    accounts = sa.Table(
+        name("rm_accounts"),
+        meta,
+        sa.Column("account_number", sa.String(40), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        pk("rm_accounts", "account_number", "customer_id"),
+        index("rm_accounts", "customer", "customer_id"),
+    )
+    # What each billing or collections event changes in what a customer owes, dated by its
+    # document: an invoice (+), a credit note, a payment's allocation or its unallocated part, a
+    # write-off (−), a refund (+). One row per (event, line): a redelivery writes nothing new.
+    movements = sa.Table(
+        name("rm_movements"),
+        meta,
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("line", sa.Integer(), nullable=False),
+        sa.Column("event_type", sa.String(200), nullable=False),
+        # invoice, fee_invoice, credit_note, payment, refund, write_off
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        # None: on the customer's account (an unallocated payment, a refund)
+        sa.Column("invoice_id", sa.Uuid(), nullable=True),
+        sa.Column("on_date", sa.Date(), nullable=False),
+        _money("amount"),
+        sa.Column("reference", sa.String(100), nullable=True),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        pk("rm_movements", "event_id", "line"),
+        index("rm_movements", "customer", "customer_id", "on_date"),
+        index("rm_movements", "invoice", "invoice_id", "on_date"),
+        index("rm_movements", "kind", "kind", "on_date"),
+    )
+    # Journal entries as `accounting.entry.posted.v1` gives them. `lines_digest` identifies the
+    # lines (journal, accounts, labels, amounts); `mirror_digest` is that of the same lines with
+    # debit and credit swapped: a later entry whose digest is an earlier one's mirror reverses it.
+    entries = sa.Table(
+        name("rm_entries"),
+        meta,
+        sa.Column("entry_id", sa.Uuid(), nullable=False),
+        sa.Column("journal_code", sa.String(10), nullable=False),
+        sa.Column("entry_number", sa.String(40), nullable=False),
+        sa.Column("entry_date", sa.Date(), nullable=False),
+        sa.Column("source_event_id", sa.Uuid(), nullable=True),
+        sa.Column("source_event_type", sa.String(200), nullable=True),
+        sa.Column("manual", sa.Boolean(), nullable=False),
+        sa.Column("posted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(200), nullable=False),
+        _money("total"),
+        sa.Column("lines_digest", sa.String(64), nullable=False),
+        sa.Column("mirror_digest", sa.String(64), nullable=False),
+        pk("rm_entries", "entry_id"),
+        index("rm_entries", "source", "source_event_id"),
+        index("rm_entries", "digest", "lines_digest"),
+        index("rm_entries", "posted", "manual", "posted_at"),
+    )
+    # The lines of those entries on receivable accounts (411, 416): the customers' sub-ledgers.
+    receivable_lines = sa.Table(
+        name("rm_receivable_lines"),
+        meta,
+        sa.Column("entry_id", sa.Uuid(), nullable=False),
+        sa.Column("line", sa.Integer(), nullable=False),
+        sa.Column("account", sa.String(20), nullable=False),
+        sa.Column("auxiliary_account", sa.String(40), nullable=True),
+        sa.Column("entry_date", sa.Date(), nullable=False),
+        _money("debit"),
+        _money("credit"),
+        pk("rm_receivable_lines", "entry_id", "line"),
+        index("rm_receivable_lines", "auxiliary", "auxiliary_account", "entry_date"),
+        index("rm_receivable_lines", "date", "entry_date"),
+    )
+    # Events the books suspended; one is resolved once an entry names it as its source.
+    suspensions = sa.Table(
+        name("rm_suspensions"),
+        meta,
+        sa.Column("source_event_id", sa.Uuid(), nullable=False),
+        sa.Column("source_event_type", sa.String(200), nullable=False),
+        sa.Column("error", sa.Text(), nullable=False),
+        # the first suspension: a retry that fails again does not make it younger
+        sa.Column("suspended_at", sa.DateTime(timezone=True), nullable=False),
+        pk("rm_suspensions", "source_event_id"),
+        index("rm_suspensions", "since", "suspended_at"),
+    )
+    refunds = sa.Table(
+        name("rm_refunds"),
+        meta,
+        sa.Column("refund_id", sa.Uuid(), nullable=False),
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("request_id", sa.Uuid(), nullable=True),
+        _money("amount"),
+        sa.Column("issued_on", sa.Date(), nullable=False),
+        sa.Column("issued_at", sa.DateTime(timezone=True), nullable=False),
+        pk("rm_refunds", "refund_id"),
+        index("rm_refunds", "request", "request_id"),
+    )
+    # `<service>.database.out_of_band_write.v1`: a business table changed outside the service.
+    out_of_band_writes = sa.Table(
+        name("rm_out_of_band_writes"),
+        meta,
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("service", sa.String(40), nullable=False),
+        sa.Column("table_name", sa.String(200), nullable=False),
+        sa.Column("operation", sa.String(20), nullable=False),
+        sa.Column("row_key", sa.Text(), nullable=False),
+        sa.Column("db_role", sa.String(200), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        pk("rm_out_of_band_writes", "event_id"),
+        index("rm_out_of_band_writes", "occurred", "occurred_at"),
+    )
     return ReadModel(
         suffix,
         state,
@@ -226,6 +353,13 @@ def read_model(meta: sa.MetaData, suffix: str = "") -> ReadModel:
         promises,
         plans,
         requests,
+        accounts,
+        movements,
+        entries,
+        receivable_lines,
+        suspensions,
+        refunds,
+        out_of_band_writes,
     )
 
 

@@ -1,7 +1,8 @@
 """What each consumed event changes in the read model.
 
 `record` is the one reaction: it appends the event to the timeline (once: an event already
-there changes nothing) and applies its projection. Customer registrations and updates come
+there changes nothing) and applies its projections (the 360° view's here, the reports' in
+`facts`). Customer registrations and updates come
 with their personal fields already opened by the consumer (`CustomerDetails`, `CustomerChanges`).
 """
 
@@ -18,6 +19,7 @@ from ..adapters.repositories import ZERO, ReadModelStore
 from ..adapters.uow import ReportingUnitOfWork
 from ..domain import profiles
 from ..domain.timeline import customer_of, summary, trace_id_of
+from .facts import record_facts
 
 CustomerData = CustomerDetails | CustomerChanges | None
 
@@ -36,11 +38,12 @@ async def record(
         customer_id=customer_of(event.payload),
         subject=envelope.subject,
         actor=envelope.actor,
-        summary=summary(event.type, event.payload),
+        summary=summary(event.type, event.payload, envelope.data),
         trace_id=trace_id_of(envelope.traceparent),
     )
     if event.payload is not None:
         await project(event.payload, event, store, opened)
+    await record_facts(event, uow.facts)
 
 
 def _details(data: CustomerDetails) -> dict[str, Any]:

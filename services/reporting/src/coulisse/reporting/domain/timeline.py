@@ -5,13 +5,17 @@ Lines never quote personal data (names, e-mails, addresses): the timeline outliv
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from coulisse.contracts import accounting, billing, collections, customer
 from coulisse.contracts.base import EventPayload
+
+from . import out_of_band
 
 
 @dataclass(frozen=True)
@@ -57,8 +61,14 @@ def _fields(names: list[str]) -> str:
     return ", ".join(names)
 
 
-def summary(event_type: str, payload: EventPayload | None) -> str:
-    """One line saying what happened, in the words of the service that published it."""
+def summary(
+    event_type: str, payload: EventPayload | None, data: Mapping[str, Any] | None = None
+) -> str:
+    """One line saying what happened, in the words of the service that published it; `data`,
+    the event's data as received, for the types read by name (out-of-band writes)."""
+    service = out_of_band.service_of(event_type)
+    if service is not None:
+        return out_of_band.describe(out_of_band.read(data or {}), service)
     match payload:
         case customer.CustomerRegistered() | customer.CustomerRegisteredV2():
             return (
