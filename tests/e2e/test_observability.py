@@ -44,6 +44,7 @@ from coulisse.platform.clock import BUSINESS_ZONE
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.isolated]
 
 CONSUMED = (BILLING_EVENTS, COLLECTIONS_EVENTS, CUSTOMER_EVENTS)
+CUSTOMER = "coulisse-customer"
 BILLING = "coulisse-billing"
 COLLECTIONS = "coulisse-collections"
 GATEWAY = "coulisse-accounting-gateway"
@@ -399,6 +400,101 @@ async def test_an_invoice_and_a_payment_are_each_one_trace_across_the_services(
     )
     assert value(gateway_after, "coulisse_scrape_source_up", source="kafka") == 1
     assert value(gateway_after, "coulisse_scrape_source_up", source="database") == 1
+
+
+# -- a customer request, then the refund it asked for -------------------------------------------
+
+
+async def test_a_refund_made_for_a_customer_request_joins_the_requests_trace(
+    system: System, web_shop: dict[str, str], accountant: dict[str, str]
+) -> None:
+    """The call-center tool opens the customer's refund request, then issues the refund from it,
+    sending the request's `traceresponse` as its `traceparent`: one trace from the request to
+    the refund's journal entry, across the customer service, billing and the gateway."""
+    async with contextlib.AsyncExitStack() as stack:
+        customers = await stack.enter_async_context(
+            httpx.AsyncClient(base_url=system.customer, headers=web_shop, timeout=15)
+        )
+        billing = await stack.enter_async_context(
+            httpx.AsyncClient(base_url=system.billing, headers=web_shop, timeout=15)
+        )
+        books = await stack.enter_async_context(
+            httpx.AsyncClient(base_url=system.gateway, headers=accountant, timeout=15)
+        )
+        customer = created(
+            await customers.post(
+                "/v1/customers",
+                json={
+                    "kind": "company",
+                    "display_name": "Menuiserie Garnier",
+                    "email": "compta@menuiserie-garnier.example.fr",
+                    "country": "FR",
+                    "siren": "552100554",
+                },
+            )
+        )
+
+        async def billing_knows() -> bool:
+            found = await billing.get(f"/v1/customers/{customer['id']}/balance")
+            return found.status_code == 200
+
+        await testing.eventually(billing_knows, what="billing learns the customer", interval=0.3)
+        # Paid twice over: 30.00 to give back.
+        created(
+            await billing.post(
+                "/v1/payments",
+                json={
+                    "customer_id": customer["id"],
+                    "currency": "EUR",
+                    "method": "transfer",
+                    "amount": "30.00",
+                    "received_on": "2026-03-02",
+                    "external_ref": "VIR-OBS-DOUBLE",
+                },
+            )
+        )
+        response = await customers.post(
+            f"/v1/customers/{customer['id']}/requests",
+            json={"category": "refund", "subject": "Virement reçu deux fois"},
+        )
+        request = created(response)
+        request_trace = response.headers["x-trace-id"]
+        traceresponse = response.headers["traceresponse"]
+        assert traceresponse.split("-")[1] == request_trace
+        response = await billing.post(
+            "/v1/refunds",
+            json={
+                "customer_id": customer["id"],
+                "amount": "30.00",
+                "currency": "EUR",
+                "method": "transfer",
+                "reason": "overpayment",
+                "request_id": request["id"],
+            },
+            headers={"traceparent": traceresponse},
+        )
+        created(response)
+        assert response.headers["x-trace-id"] == request_trace
+
+        async def refund_booked() -> bool:
+            found = (await books.get("/v1/journal-entries", params={"limit": 500})).json()
+            return any(entry["trace_id"] == request_trace for entry in found["items"])
+
+        await testing.eventually(refund_booked, what="the refund booked")
+
+    trace = await fetch_trace(system.zipkin, request_trace, until=f"send {ACCOUNTING_EVENTS}")
+    [root] = [span for span in trace.spans if "parentId" not in span]
+    assert (root["localEndpoint"]["serviceName"], root["kind"]) == (CUSTOMER, "SERVER")
+    assert trace.one(CUSTOMER, f"send {CUSTOMER_EVENTS}", "PRODUCER")
+    refund = [span for span in trace.of(BILLING, "POST /v1/refunds") if span["kind"] == "SERVER"]
+    assert len(refund) == 1, trace.summary()
+    assert refund[0]["parentId"] == root["id"]
+    send = trace.one(BILLING, f"send {BILLING_EVENTS}", "PRODUCER")
+    assert refund[0] in ancestors(trace, send)
+    process = trace.one(GATEWAY, f"process {BILLING_EVENTS}", "CONSUMER")
+    assert process["parentId"] == send["id"]
+    published = trace.one(GATEWAY, f"send {ACCOUNTING_EVENTS}", "PRODUCER")
+    assert process in ancestors(trace, published)
 
 
 # -- a dunning run ------------------------------------------------------------------------------

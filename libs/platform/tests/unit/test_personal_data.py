@@ -300,3 +300,46 @@ async def test_in_the_inbox_an_outage_rewinds_and_an_erasure_applies_the_placeho
     assert consumer.dead_lettered_count == 0
     async with sqlite_engine.connect() as conn:
         assert await conn.scalar(sa.select(sa.func.count()).select_from(inbox_table)) == 1
+
+
+async def test_a_key_request_carries_the_callers_trace_and_other_clients_carry_none(
+    keys: KeyService, clock: SettableClock
+) -> None:
+    from opentelemetry import context, trace
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
+
+    seen: list[httpx.Request] = []
+    answer = keys.transport()
+
+    async def recording(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return await answer.handle_async_request(request)
+
+    asker = PersonalDataKeys(
+        base_url="http://customer.test",
+        token=lambda: "service-token",
+        clock=clock,
+        transport=httpx.MockTransport(recording),
+    )
+    other = httpx.AsyncClient(transport=httpx.MockTransport(recording))
+    customer_id = uuid4()
+    keys.key_for(customer_id)
+    caller = SpanContext(
+        trace_id=0x0AF7651916CD43DD8448EB211C80319C,
+        span_id=0x00F067AA0BA902B7,
+        is_remote=False,
+        trace_flags=TraceFlags(TraceFlags.SAMPLED),
+    )
+    token = context.attach(trace.set_span_in_context(NonRecordingSpan(caller)))
+    try:
+        await asker.key_of(customer_id)
+        await other.get("http://elsewhere.test/")
+    finally:
+        context.detach(token)
+        await asker.aclose()
+        await other.aclose()
+    key_request, other_request = seen
+    assert "0af7651916cd43dd8448eb211c80319c" in key_request.headers["traceparent"]
+    # Only the platform's own clients are traced: any other httpx client of the process sends
+    # no trace context (a dropped root span would make the called service drop its trace).
+    assert "traceparent" not in other_request.headers

@@ -55,6 +55,7 @@ from coulisse.platform.crypto import (
     b64encode,
 )
 from coulisse.platform.envelope import IncomingEvent
+from coulisse.platform.telemetry import traced
 
 log = logging.getLogger("coulisse.personal_data")
 
@@ -153,8 +154,8 @@ class PersonalDataKeys:
         self._backoff = backoff_seconds
         self._max_cached = max_cached
         self._cache: OrderedDict[UUID, _Cached] = OrderedDict()
-        self._client = httpx.AsyncClient(
-            base_url=base_url, timeout=timeout_seconds, transport=transport
+        self._client = traced(
+            httpx.AsyncClient(base_url=base_url, timeout=timeout_seconds, transport=transport)
         )
         self.requests = 0
         """How many times the customer service was asked (tests check the cache with it)."""

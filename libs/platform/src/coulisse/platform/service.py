@@ -210,8 +210,20 @@ def install_middlewares(app: FastAPI, settings: ServiceSettings) -> None:
             CORSMiddleware,
             allow_origins=settings.allowed_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Correlation-Id"],
-            expose_headers=["X-Trace-Id", "Idempotent-Replayed", "Retry-After", "Location"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Idempotency-Key",
+                "X-Correlation-Id",
+                "traceparent",
+            ],
+            expose_headers=[
+                "X-Trace-Id",
+                "traceresponse",
+                "Idempotent-Replayed",
+                "Retry-After",
+                "Location",
+            ],
             max_age=600,
         )
 

@@ -19,12 +19,17 @@ import logging
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import httpx
 import requests
 from opentelemetry import trace
 from opentelemetry.context import Context
+from opentelemetry.instrumentation.propagators import (
+    TraceResponsePropagator,
+    set_global_response_propagator,
+)
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
@@ -39,6 +44,8 @@ from opentelemetry.util.types import Attributes
 from pythonjsonlogger.json import JsonFormatter
 
 from coulisse.platform.settings import ServiceSettings
+
+HttpClient = TypeVar("HttpClient", httpx.Client, httpx.AsyncClient)
 
 log = logging.getLogger("coulisse.telemetry")
 
@@ -153,13 +160,24 @@ def setup_tracing(service: str, settings: ServiceSettings) -> TracerProvider | A
     if exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
-    # A consumer asking another service (billing asking customer for a personal-data key) carries
-    # its trace there: the answering service's spans join the flow instead of starting their own.
-    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
-
-    HTTPXClientInstrumentor().instrument()
+    # Each answer names its server span (`traceresponse`, W3C Trace Context level 2): a front end
+    # acting on what it got (a refund for a customer's refund request) sends it back as its
+    # `traceparent`, and its call joins the same trace.
+    set_global_response_propagator(TraceResponsePropagator())  # type: ignore[no-untyped-call]
     _configured = True
     return provider
+
+
+def traced(client: HttpClient) -> HttpClient:
+    """`client`, carrying the caller's trace to the service it asks (billing asking customer for
+    a personal-data key): the answering service's spans join the flow instead of starting their
+    own. Only the platform's own clients are instrumented, never every httpx client of the
+    process: a client outside any traced work would send a not-sampled `traceparent` (its root
+    client span is dropped) and the service it calls would drop its whole trace."""
+    from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+    HTTPXClientInstrumentor.instrument_client(client)
+    return client
 
 
 REDACTED = "REDACTED"
