@@ -30,7 +30,7 @@ from coulisse.ops.postgres import PostgresError
 from coulisse.ops.services import SERVICES
 from coulisse.ops.stack import MAILSINK, NotReady, Stack, readyz
 from coulisse.ops.supervise import SupervisorError
-from coulisse.ops.tokens import DEFAULT_SUBJECT, expand_scopes, mint
+from coulisse.ops.tokens import DEFAULT_SUBJECT, dashboard_url, expand_scopes, mint
 from coulisse.ops.tools import ensure_all
 from coulisse.ops.topics import create_topics
 from coulisse.platform.clock import default_clock, today
@@ -45,6 +45,10 @@ err = Console(stderr=True)
 out = Console()
 
 UP_TOKEN_TTL = 12 * 3600
+PORT_HELP = (
+    "Default: {} in the default run folder; in another (COULISSE_RUN_DIR) the port its last "
+    "`up` chose, or a free one."
+)
 
 
 @contextlib.contextmanager
@@ -66,44 +70,63 @@ def fail(message: str, detail: str | None = None) -> typer.Exit:
     return typer.Exit(1)
 
 
-async def load_billing(base_url: str, token: str, customers: list[dict[str, Any]]) -> None:
+async def load_billing(
+    base_url: str, token: str, customers: list[dict[str, Any]], requests: dict[str, str]
+) -> None:
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30) as client:
-        await load_billing_demo(client, customers)
+        await load_billing_demo(client, customers, requests=requests)
 
 
 @app.command()
 def up(
-    kafka_port: Annotated[int, typer.Option(envvar="COULISSE_KAFKA_PORT")] = 9092,
+    kafka_port: Annotated[
+        int | None, typer.Option(envvar="COULISSE_KAFKA_PORT", help=PORT_HELP.format(9092))
+    ] = None,
     kafka_controller_port: Annotated[
-        int, typer.Option(envvar="COULISSE_KAFKA_CONTROLLER_PORT")
-    ] = 9093,
-    postgres_port: Annotated[int, typer.Option(envvar="COULISSE_POSTGRES_PORT")] = 55432,
+        int | None,
+        typer.Option(envvar="COULISSE_KAFKA_CONTROLLER_PORT", help=PORT_HELP.format(9093)),
+    ] = None,
+    postgres_port: Annotated[
+        int | None, typer.Option(envvar="COULISSE_POSTGRES_PORT", help=PORT_HELP.format(55432))
+    ] = None,
     mail_port: Annotated[
-        int, typer.Option(envvar="COULISSE_MAIL_PORT", help="The local SMTP sink's port.")
-    ] = DEFAULT_MAIL_PORT,
+        int | None,
+        typer.Option(
+            envvar="COULISSE_MAIL_PORT",
+            help="The local SMTP sink's port. " + PORT_HELP.format(DEFAULT_MAIL_PORT),
+        ),
+    ] = None,
     demo_data: Annotated[bool, typer.Option("--demo/--no-demo", help="Load demo data.")] = True,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for readiness.")] = 120.0,
     traces: Annotated[
         bool, typer.Option("--traces/--no-traces", help="Run Zipkin; the services send it spans.")
     ] = True,
     zipkin_port: Annotated[
-        int, typer.Option(envvar="COULISSE_ZIPKIN_PORT", help="The trace viewer's port.")
-    ] = zipkin.DEFAULT_PORT,
+        int | None,
+        typer.Option(
+            envvar="COULISSE_ZIPKIN_PORT",
+            help="The trace viewer's port. " + PORT_HELP.format(zipkin.DEFAULT_PORT),
+        ),
+    ] = None,
 ) -> None:
     """Start PostgreSQL, Kafka and every implemented service; load demo data. Idempotent."""
     paths = layout()
     stack = Stack.load(paths)
-    stack.state.kafka_port = kafka_port
-    stack.state.kafka_controller_port = kafka_controller_port
-    stack.state.postgres_port = postgres_port
-    stack.state.mail_port = mail_port
-    stack.state.zipkin_port = zipkin_port
-    services = [s for s in SERVICES if s.implemented()]
-    skipped = [s.name for s in SERVICES if s not in services]
-    stack.state.services = [s.name for s in services]
+    implemented = [s for s in SERVICES if s.implemented()]
+    skipped = [s.name for s in SERVICES if s not in implemented]
+    stack.choose_ports(
+        [s.name for s in implemented],
+        kafka_port=kafka_port,
+        kafka_controller_port=kafka_controller_port,
+        postgres_port=postgres_port,
+        mail_port=mail_port,
+        zipkin_port=zipkin_port,
+    )
+    stack.state.services = [s.name for s in implemented]
     stack.state.skipped = skipped
-    stack.state.service_ports = {}
+    # With the ports this run folder uses (another run folder's are not 8001-8005).
+    services = stack.services()
     if skipped:
         err.print(f"[yellow]Not implemented yet, skipped:[/] {', '.join(skipped)}")
     try:
@@ -123,7 +146,7 @@ def up(
         kafka = stack.kafka
         what = f"Kafka on {kafka.bootstrap_servers}"
         if postgres.available:
-            what = f"PostgreSQL on 127.0.0.1:{postgres_port}, {what}"
+            what = f"PostgreSQL on 127.0.0.1:{stack.state.postgres_port}, {what}"
         with step(f"{what} (supervisord)") as update:
             stack.start_infrastructure(update)
         if postgres.available:
@@ -158,7 +181,9 @@ def up(
             billing = next((s for s in services if s.name == "billing"), None)
             if billing is not None:
                 with step("Billing demo data (invoices, payments, credit notes, a refund)"):
-                    asyncio.run(load_billing(billing.base_url, token, report.customers))
+                    asyncio.run(
+                        load_billing(billing.base_url, token, report.customers, report.requests)
+                    )
                 collections = next((s for s in services if s.name == "collections"), None)
                 if billing is not None and collections is not None:
                     with step(
@@ -184,9 +209,9 @@ def up(
     for service in services:
         table.add_row(service.name, f"{service.base_url}/docs")
     if stack.state.traces:
-        table.add_row("traces (Zipkin)", zipkin.ui_url(zipkin_port))
+        table.add_row("traces (Zipkin)", zipkin.ui_url(stack.state.zipkin_port))
     out.print(table)
-    if stack.state.traces and not zipkin.healthy(zipkin_port):
+    if stack.state.traces and not zipkin.healthy(stack.state.zipkin_port):
         # Not waited for: the services drop their spans until it answers, then send them.
         out.print(
             "Zipkin is still starting (about 10 s): spans of the first requests may be missing"
@@ -200,6 +225,11 @@ def up(
     )
     out.print(f"A local token with every scope (valid {UP_TOKEN_TTL // 3600} h):")
     out.print(token, soft_wrap=True, highlight=False)
+    reporting = next((s for s in services if s.name == "reporting"), None)
+    if reporting is not None:
+        out.print(f"Operations dashboard (a reports:read token, valid {UP_TOKEN_TTL // 3600} h):")
+        link = dashboard_url(paths.jwt_secret, reporting.base_url, ttl_seconds=UP_TOKEN_TTL)
+        out.print(link, soft_wrap=True, highlight=False)
     out.print("Stop everything with `make down` (or `coulisse down`).")
 
 
@@ -513,54 +543,58 @@ def token(
 @app.command()
 def bench(
     documents: Annotated[
-        int, typer.Option(help="Invoices + payments for the journaling phase.")
+        int, typer.Option(help="Invoices + payments of each drain's backlog.")
     ] = 2000,
+    invoices: Annotated[int, typer.Option(help="Invoices of each HTTP repetition.")] = 1000,
     concurrency: Annotated[int, typer.Option(help="Concurrent HTTP clients.")] = 32,
-    rate: Annotated[float, typer.Option(help="Events per second of the latency phase.")] = 200.0,
-    seconds: Annotated[float, typer.Option(help="Length of the latency phase.")] = 10.0,
+    rate: Annotated[float, typer.Option(help="Invoices per second of the latency phase.")] = 200.0,
+    seconds: Annotated[float, typer.Option(help="Length of each latency repetition.")] = 10.0,
+    repeats: Annotated[int, typer.Option(min=3, help="Repetitions of each phase.")] = 3,
+    profile: Annotated[
+        bool, typer.Option("--profile/--no-profile", help="py-spy flame graphs (one more run).")
+    ] = True,
 ) -> None:
-    """Measure the running system (start it with `coulisse up`); results as JSON in bench/results/."""
+    """Measure the running system (`make bench` starts one of its own); results as JSON in
+    bench/results/. An impossible figure makes the run invalid: exit 1, never the latest result."""
     from coulisse.ops import bench as benchmark
+    from coulisse.ops.bench import local
 
     paths = layout()
     stack = Stack.load(paths)
-    needed = {"customer", "billing", "accounting-gateway"}
-    running = {
-        name
-        for name, info in stack.supervisor.processes().items()
-        if info["statename"] == "RUNNING"
-    }
-    if not needed <= running:
-        raise fail(
-            f"the benchmark needs {', '.join(sorted(needed))} running: run `coulisse up` first"
-        )
-    by_name = {s.name: s for s in SERVICES}
-    endpoints = benchmark.Endpoints(
-        customer=by_name["customer"].base_url,
-        billing=by_name["billing"].base_url,
-        gateway=by_name["accounting-gateway"].base_url,
-        kafka=stack.kafka.bootstrap_servers,
-        postgres_admin_url=stack.postgres.admin_url if stack.state.database == "postgres" else None,
-        token=mint(paths.jwt_secret, ["all"], subject="bench", ttl_seconds=3600),
-        stop_gateway=lambda: stack.supervisor.stop_program(benchmark.GATEWAY),
-        start_gateway=lambda: stack.supervisor.start_program(benchmark.GATEWAY),
-    )
+    if stack.state.database != "postgres":
+        raise fail("the benchmark reads commit instants from PostgreSQL: not on SQLite")
+    missing = local.missing_programs(stack)
+    if missing:
+        raise fail(f"not running under supervisord: {', '.join(missing)}; run `coulisse up` first")
+    with step("PostgreSQL commit timestamps (track_commit_timestamp)") as update:
+        local.ensure_commit_timestamps(stack, update)
     config = benchmark.BenchConfig(
-        documents=documents, concurrency=concurrency, latency_rate=rate, latency_seconds=seconds
+        documents=documents,
+        invoices=invoices,
+        concurrency=concurrency,
+        latency_rate=rate,
+        latency_seconds=seconds,
+        repeats=repeats,
+        profile=profile,
+        batch_size=local.consumer_batch_size(stack),
     )
-    with step("Benchmark (customers, backlog, drain, latency, raw limits)"):
-        report = asyncio.run(benchmark.run(endpoints, config))
-    path = benchmark.write(report, paths.root / "bench" / "results")
+    results = paths.root / "bench" / "results"
+    stamp = default_clock().now().strftime("%Y%m%dT%H%M%SZ")
+    with step("Benchmark (HTTP and bare endpoint, drains, latency, raw limits)") as update:
+        report = asyncio.run(benchmark.run(local.target(stack), config, results, stamp, update))
+    report.stack.update(
+        run_folder=str(paths.run),
+        kafka=stack.kafka.bootstrap_servers,
+        services={s.name: s.base_url for s in stack.services()},
+        traces_exporter=local.traces_exporter(stack),
+    )
+    path = benchmark.write(report, results, stamp=stamp)
     out.print_json(
-        data={
-            "http": report.http,
-            "journaling": report.journaling,
-            "latency": report.latency,
-            "raw_limit": report.raw_limit,
-            "ratio_of_raw_limit": report.ratio_of_raw_limit,
-        }
+        data={"valid": report.valid, "invalid": report.invalid, "targets": report.targets}
     )
     err.print(f"Results: {path}")
+    if not report.valid:
+        raise fail("invalid run: " + "; ".join(report.invalid))
 
 
 @app.command()

@@ -85,6 +85,42 @@ class Stack:
         (self.paths.run / "state.json").write_text(json.dumps(asdict(self.state), indent=2) + "\n")
 
     @property
+    def default_run(self) -> bool:
+        """Whether this is the checkout's own run folder (`.cache/run/`), not COULISSE_RUN_DIR's."""
+        return self.paths.run == self.paths.cache / "run"
+
+    def choose_ports(self, services: Sequence[str], **given: int | None) -> None:
+        """The ports `up` gives what it starts (`given`: State's port fields, None when not
+        asked for). A port asked for wins. The default run folder keeps the documented ports
+        (Kafka 9092, PostgreSQL 55432, services 8001-8005...). Another run folder keeps the ports
+        its last `up` chose, and takes a free one for any other: a second stack never collides
+        with the default one (whose ports it never takes by default) nor with another."""
+        defaults = State()
+        chosen_before = not self.default_run and (self.paths.run / "state.json").is_file()
+        taken: set[int] = set()
+
+        def free() -> int:
+            port = procs.free_port()
+            while port in taken:  # the system may hand the same free port out twice
+                port = procs.free_port()
+            taken.add(port)
+            return port
+
+        for name, value in given.items():
+            default = getattr(defaults, name)
+            if value is not None:
+                setattr(self.state, name, value)
+            elif self.default_run:
+                setattr(self.state, name, default)
+            elif not chosen_before or getattr(self.state, name) == default:
+                setattr(self.state, name, free())
+        if self.default_run:
+            self.state.service_ports = {}
+            return
+        kept = self.state.service_ports if chosen_before else {}
+        self.state.service_ports = {name: kept.get(name) or free() for name in services}
+
+    @property
     def kafka(self) -> KafkaNode:
         return KafkaNode(
             self.paths.run / "kafka",

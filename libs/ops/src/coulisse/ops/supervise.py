@@ -285,8 +285,9 @@ class Supervisor:
         """Stop one program and keep it stopped (supervisord will not restart it)."""
         self._rpc().supervisor.stopProcess(name, True)
 
-    def start_program(self, name: str) -> None:
-        self._rpc().supervisor.startProcess(name, True)
+    def start_program(self, name: str, *, wait: bool = True) -> None:
+        """`wait`: return once it counts as running (up `startsecs`), not as soon as forked."""
+        self._rpc().supervisor.startProcess(name, wait)
 
     def stop(self, timeout: float = 150.0) -> bool:
         """SIGTERM: supervisord stops every program, the services first, then Kafka, then

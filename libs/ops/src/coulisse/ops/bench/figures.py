@@ -1,0 +1,308 @@
+"""The benchmark's arithmetic, without any I/O: percentiles, medians and spreads, rates and
+ratios, the sanity checks that make a run invalid, and the verdicts on the targets.
+
+Every figure the benchmark writes says which clock measured it and what it covers (`figure`), so
+that a reader can tell a commit-to-commit time from a client's round trip.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+# Clocks, named once: each figure of the JSON points at one of them.
+CLIENT_MONOTONIC = "client-monotonic"
+DATABASE = "database"
+GATEWAY_WALL = "gateway-wall"
+CLOCKS = {
+    CLIENT_MONOTONIC: "the benchmark process's monotonic clock (time.monotonic); durations only",
+    DATABASE: (
+        "the PostgreSQL server's clock: commit timestamps (track_commit_timestamp, "
+        "pg_xact_commit_timestamp of a row's xmin) and clock_timestamp(); one server holds "
+        "every database of the stack, so both ends of a figure come from the same clock"
+    ),
+    GATEWAY_WALL: (
+        "the gateway process's wall clock as written in journal_entries.posted_at: read once "
+        "per batch when it is numbered, before its commit (a cross-check only)"
+    ),
+}
+
+# Part 2's targets.
+P1_EVENTS_PER_S = 3000.0
+P1_RATIO_OF_RAW_LIMIT = 0.5
+P2_RATIO_OF_BARE = 0.6
+P2_INVOICES_PER_S = 500.0
+P3_RATE_PER_S = 200.0
+P3_P50_MS = 20.0
+P3_P99_MS = 100.0
+P4_LINES = 1_000_000
+P4_SECONDS = 30.0
+P4_PEAK_RSS_MB = 200.0
+
+MET, NOT_MET, INVALID, NOT_MEASURED = "met", "not met", "invalid", "not measured"
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """The value at `fraction` (0 to 1) of the sorted values, nearest rank: always one of the
+    values, never an interpolation between two."""
+    if not values:
+        raise ValueError("no value to take a percentile of")
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"fraction {fraction} is not between 0 and 1")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def spread(runs: Sequence[float], digits: int = 3) -> dict[str, Any]:
+    """Median, lowest and highest of repeated measurements, and the runs themselves."""
+    if not runs:
+        raise ValueError("no run to summarise")
+    return {
+        "median": round(statistics.median(runs), digits),
+        "min": round(min(runs), digits),
+        "max": round(max(runs), digits),
+        "runs": [round(value, digits) for value in runs],
+    }
+
+
+def rate(count: int, seconds: float) -> float:
+    """Things per second; a duration of zero or less is no measurement."""
+    if seconds <= 0:
+        raise ValueError(f"{count} in {seconds} s is no rate: the duration must be positive")
+    return count / seconds
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    if denominator <= 0:
+        raise ValueError(f"ratio to {denominator}: the reference must be positive")
+    return numerator / denominator
+
+
+def latency_summary(values_ms: Sequence[float]) -> dict[str, float]:
+    return {
+        "p50_ms": round(percentile(values_ms, 0.50), 2),
+        "p95_ms": round(percentile(values_ms, 0.95), 2),
+        "p99_ms": round(percentile(values_ms, 0.99), 2),
+        "max_ms": round(max(values_ms), 2),
+        "mean_ms": round(statistics.fmean(values_ms), 2),
+    }
+
+
+def figure(value: Any, unit: str, clock: str, covers: str) -> dict[str, Any]:
+    """A figure as the JSON writes it: the value (a number or a `spread`) and what it means."""
+    if clock not in CLOCKS:
+        raise ValueError(f"unknown clock {clock!r}")
+    return {"value": value, "unit": unit, "clock": clock, "covers": covers}
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One posting transaction of a drain: its commit instant (seconds) and its entries."""
+
+    committed_at: float
+    entries: int
+
+
+@dataclass(frozen=True)
+class Drain:
+    """A backlog's drain as the database saw it, all instants on the database's clock."""
+
+    started_at: float
+    """When the gateway was told to start."""
+    batches: tuple[Batch, ...]
+
+    @property
+    def entries(self) -> int:
+        return sum(batch.entries for batch in self.batches)
+
+    @property
+    def first(self) -> Batch:
+        return min(self.batches, key=lambda batch: batch.committed_at)
+
+    @property
+    def last(self) -> Batch:
+        return max(self.batches, key=lambda batch: batch.committed_at)
+
+    @property
+    def start_to_first_s(self) -> float:
+        return self.first.committed_at - self.started_at
+
+    @property
+    def first_to_last_s(self) -> float:
+        return self.last.committed_at - self.first.committed_at
+
+    @property
+    def start_to_last_s(self) -> float:
+        return self.last.committed_at - self.started_at
+
+    @property
+    def steady_entries(self) -> int:
+        """The entries committed after the first batch: the work the first-to-last window holds
+        (the first batch's work happened before its commit, outside the window)."""
+        return self.entries - self.first.entries
+
+    def steady_rate(self) -> float:
+        return rate(self.steady_entries, self.first_to_last_s)
+
+    def overall_rate(self) -> float:
+        return rate(self.entries, self.start_to_last_s)
+
+
+@dataclass
+class Sanity:
+    """What makes a run's figures impossible. A run with any of them is invalid: reported with
+    its reasons and a non-zero exit, never written as a result."""
+
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    def fail(self, problem: str) -> None:
+        self.problems.append(problem)
+
+    def counts_match(self, what: str, expected: int, found: int) -> bool:
+        if expected != found:
+            self.fail(f"{what}: {found} found, {expected} expected")
+            return False
+        return True
+
+    def ratio_at_most_one(self, what: str, value: float) -> bool:
+        if value > 1.0:
+            self.fail(f"{what} is {value:.3f}: above 1, the reference cannot be beaten")
+            return False
+        return True
+
+    def positive(self, what: str, value: float) -> bool:
+        if value <= 0:
+            self.fail(f"{what} is {value:.6f}: it must be positive")
+            return False
+        return True
+
+    def no_negative_latency(self, what: str, values_ms: Sequence[float]) -> bool:
+        negative = [value for value in values_ms if value < 0]
+        if negative:
+            self.fail(
+                f"{what}: {len(negative)} negative latencies (lowest {min(negative):.3f} ms): "
+                "an effect before its cause"
+            )
+            return False
+        return True
+
+    def drain_longer_than_a_batch(self, drain: Drain, batch_size: int) -> bool:
+        """A drain's rate needs a window holding at least one whole batch after the first one:
+        a backlog drained in a single transaction (or timed from after its end) measures
+        nothing."""
+        if len(drain.batches) < 2 or drain.first_to_last_s <= 0:
+            self.fail(
+                f"drain of {drain.entries} entries in {len(drain.batches)} transaction(s), "
+                f"{drain.first_to_last_s:.6f} s from first to last: shorter than one batch"
+            )
+            return False
+        if drain.steady_entries < batch_size:
+            self.fail(
+                f"drain window holds {drain.steady_entries} entries after the first batch, "
+                f"fewer than one batch ({batch_size}): the backlog is too small to time"
+            )
+            return False
+        return True
+
+    def started_before_first_entry(self, drain: Drain) -> bool:
+        if drain.start_to_first_s <= 0:
+            self.fail(
+                f"first entry committed {drain.start_to_first_s:.3f} s after the start "
+                "command: not after it, so the backlog was not waiting for this start"
+            )
+            return False
+        return True
+
+
+def verdict(valid: bool, conditions: Mapping[str, bool]) -> str:
+    if not valid:
+        return INVALID
+    return MET if all(conditions.values()) else NOT_MET
+
+
+def targets(
+    *,
+    valid: bool,
+    pipeline_rate: float | None,
+    pipeline_ratio: float | None,
+    http_rate: float | None,
+    http_ratio: float | None,
+    counter_wait_ms: float | None,
+    latency_rate: float | None,
+    latency_p50_ms: float | None,
+    latency_p99_ms: float | None,
+    fec_reason: str,
+) -> dict[str, Any]:
+    """Part 2's targets with the figure that decides each and a verdict (met, not met, invalid,
+    not measured). A missing figure makes its target invalid: it should have been measured."""
+
+    def judged(figures: dict[str, float | None], conditions: dict[str, bool]) -> str:
+        return verdict(valid and all(v is not None for v in figures.values()), conditions)
+
+    p1 = {"events_per_s": pipeline_rate, "ratio_of_raw_limit": pipeline_ratio}
+    p2 = {"invoices_per_s": http_rate, "ratio_of_bare": http_ratio}
+    p3 = {"rate_per_s": latency_rate, "p50_ms": latency_p50_ms, "p99_ms": latency_p99_ms}
+    return {
+        "P1": {
+            "what": "pipeline: billing events journaled per second, and its share of the raw limit",
+            "target": {
+                "events_per_s": f">= {P1_EVENTS_PER_S:g}",
+                "ratio_of_raw_limit": f">= {P1_RATIO_OF_RAW_LIMIT}",
+            },
+            "measured": p1,
+            "verdict": judged(
+                p1,
+                {
+                    "rate": (pipeline_rate or 0) >= P1_EVENTS_PER_S,
+                    "ratio": (pipeline_ratio or 0) >= P1_RATIO_OF_RAW_LIMIT,
+                },
+            ),
+        },
+        "P2": {
+            "what": "HTTP invoice creation with the pipeline running, against the bare endpoint",
+            "target": {
+                "invoices_per_s": f">= {P2_INVOICES_PER_S:g}",
+                "ratio_of_bare": f">= {P2_RATIO_OF_BARE}",
+            },
+            "measured": {**p2, "counter_wait_ms_per_invoice": counter_wait_ms},
+            "verdict": judged(
+                p2,
+                {
+                    "rate": (http_rate or 0) >= P2_INVOICES_PER_S,
+                    "ratio": (http_ratio or 0) >= P2_RATIO_OF_BARE,
+                },
+            ),
+        },
+        "P3": {
+            "what": "HTTP commit to journal entry commit, invoices at a steady rate",
+            "target": {
+                "rate_per_s": f"{P3_RATE_PER_S:g} sustained",
+                "p50_ms": f"<= {P3_P50_MS:g}",
+                "p99_ms": f"<= {P3_P99_MS:g}",
+            },
+            "measured": p3,
+            "verdict": judged(
+                p3,
+                {
+                    # Sustained: the invoices were committed at the rate asked, within 5 %.
+                    "rate": (latency_rate or 0) >= 0.95 * P3_RATE_PER_S,
+                    "p50": (latency_p50_ms if latency_p50_ms is not None else 1e9) <= P3_P50_MS,
+                    "p99": (latency_p99_ms if latency_p99_ms is not None else 1e9) <= P3_P99_MS,
+                },
+            ),
+        },
+        "P4": {
+            "what": f"FEC export of {P4_LINES:,} lines, streamed",
+            "target": {"seconds": f"<= {P4_SECONDS:g}", "peak_rss_mb": f"<= {P4_PEAK_RSS_MB:g}"},
+            "measured": None,
+            "verdict": NOT_MEASURED,
+            "reason": fec_reason,
+        },
+    }
