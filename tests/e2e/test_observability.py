@@ -41,7 +41,7 @@ from coulisse.ops.zipkin import ZipkinServer
 from coulisse.platform import testing
 from coulisse.platform.clock import BUSINESS_ZONE
 
-pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.isolated]
+pytestmark = [pytest.mark.e2e, pytest.mark.integration]
 
 CONSUMED = (BILLING_EVENTS, COLLECTIONS_EVENTS, CUSTOMER_EVENTS)
 CUSTOMER = "coulisse-customer"

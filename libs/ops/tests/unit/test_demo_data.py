@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import httpx
 
-from coulisse.ops import demo
+from coulisse.ops import demo, demo_billing
 
 CATEGORIES = {
     "billing_question",
@@ -102,11 +102,53 @@ async def test_loading_twice_creates_nothing_the_second_time() -> None:
     assert first.customers_created == len(demo.CUSTOMERS)
     assert first.requests_created == len(demo.REQUESTS)
     assert first.status_changes == sum(len(r.then) for r in demo.REQUESTS)
+    assert set(first.requests) == {r.key for r in demo.REQUESTS}
     posts = api.posts
     second = await demo.load("http://customer", "t0ken", transport=transport)
     assert api.posts == posts
     assert second.customers_found == len(demo.CUSTOMERS)
     assert second.status_changes == 0
+    assert second.requests == first.requests
     final = {r["subject"]: r["status"] for r in api.requests.values()}
     for request in demo.REQUESTS:
         assert final[request.subject] == (request.then[-1][0] if request.then else "open")
+
+
+def test_the_refund_answers_a_refund_request_and_another_stays_open() -> None:
+    by_key = {r.key: r for r in demo.REQUESTS}
+    names = {c.key: c.display_name for c in demo.CUSTOMERS}
+    answered = {s.request for s in demo_billing.STEPS if s.action == "refund"}
+    assert answered and None not in answered
+    for step in demo_billing.STEPS:
+        if step.request is None:
+            continue
+        asked = by_key[step.request]
+        assert asked.category == "refund" and step.action == "refund"
+        assert names[asked.customer] == demo_billing.ROLES[step.customer]  # the same customer
+    waiting = [
+        r for r in demo.REQUESTS if r.category == "refund" and r.key not in answered and not r.then
+    ]
+    assert waiting, "reporting's refund lead time lists an open refund request"
+
+
+async def test_the_billing_demo_names_the_request_its_refund_answers() -> None:
+    sent: list[tuple[str, dict[str, Any]]] = []
+
+    def billing(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path == "/v1/payments":
+            return httpx.Response(200, json={"items": []})
+        if request.method == "GET":
+            return httpx.Response(200, json={})
+        body = json.loads(request.content)
+        sent.append((request.url.path, body))
+        return httpx.Response(201, json={"id": str(uuid4()), **body})
+
+    customers = [{"id": str(uuid4()), "display_name": name} for name in demo_billing.ROLES.values()]
+    async with httpx.AsyncClient(
+        base_url="http://billing", transport=httpx.MockTransport(billing)
+    ) as client:
+        await demo_billing.load_billing_demo(
+            client, customers, requests={"grand-rivage-refund": "r-42"}
+        )
+    refunds = [body for path, body in sent if path == "/v1/refunds"]
+    assert [r.get("request_id") for r in refunds] == ["r-42"]

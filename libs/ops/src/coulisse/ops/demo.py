@@ -298,6 +298,9 @@ class DemoReport:
     status_changes: int = 0
     customers: list[dict[str, Any]] = field(default_factory=list)
     """The demo customers as the customer API returns them, for the other services' demos."""
+    requests: dict[str, str] = field(default_factory=dict)
+    """The demo requests' ids by their `key`: the billing demo's refund names the request it
+    answers."""
 
 
 def _check(response: httpx.Response, what: str) -> dict[str, Any]:
@@ -376,6 +379,7 @@ async def load(
                 report.requests_created += 1
             else:
                 report.requests_found += 1
+            report.requests[request.key] = str(state["id"])
             statuses = ["open", *(status for status, _ in request.then)]
             current = str(state["status"])
             if current not in statuses:

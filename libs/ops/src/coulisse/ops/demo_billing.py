@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -35,6 +35,8 @@ class Step:
     body: dict[str, Any] = field(default_factory=dict)
     invoice: str | None = None
     """For a credit note: the `name` of the invoice step it credits."""
+    request: str | None = None
+    """For a refund: the `key` of the customer demo's request it answers (`request_id`)."""
 
 
 def _line(
@@ -202,6 +204,7 @@ STEPS: tuple[Step, ...] = (
             "reason": "overpayment",
             "issued_on": "2026-11-10",
         },
+        request="grand-rivage-refund",
     ),
     _payment(date(2026, 11, 12), "desmet-nov-transfer", "desmet", "450.00"),
     _payment(date(2026, 11, 16), "fontaine-nov-transfer", "fontaine", "1213.90"),
@@ -261,10 +264,15 @@ async def _already_loaded(client: httpx.AsyncClient, cast: dict[str, dict[str, A
 
 
 async def load_billing_demo(
-    client: httpx.AsyncClient, customers: list[dict[str, Any]], *, timeout: float = 60.0
+    client: httpx.AsyncClient,
+    customers: list[dict[str, Any]],
+    *,
+    requests: Mapping[str, str] | None = None,
+    timeout: float = 60.0,
 ) -> None:
     """Loads the demo for `customers` (customer API resources); `client` talks to billing with
-    every scope."""
+    every scope. `requests`: the customer demo's request ids by key, for the refund that
+    answers one (reporting's refund lead time); without them the refund names no request."""
     if not customers:
         return
     for customer in customers:
@@ -285,6 +293,8 @@ async def load_billing_demo(
                 step.action
             ]
             body = {"customer_id": customer_id, **step.body}
+            if step.request is not None and step.request in (requests or {}):
+                body["request_id"] = (requests or {})[step.request]
         created = _check(await client.post(url, json=body, headers=headers), step.name)
         if step.action == "invoice":
             invoices[step.name] = str(created["id"])
