@@ -553,6 +553,17 @@ def bench(
     profile: Annotated[
         bool, typer.Option("--profile/--no-profile", help="py-spy flame graphs (one more run).")
     ] = True,
+    phases: Annotated[
+        str,
+        typer.Option(help="Phases to run, comma-separated: http, drain, latency, raw, reporting."),
+    ] = "http,drain,latency,raw,reporting",
+    view_calls: Annotated[
+        int, typer.Option(min=20, help="Calls of the 360° view timed in each repetition.")
+    ] = 200,
+    stream_rate: Annotated[
+        float, typer.Option(help="Invoices per second while a reporting stream is open.")
+    ] = 10.0,
+    stream_seconds: Annotated[float, typer.Option(help="Length of each stream repetition.")] = 20.0,
 ) -> None:
     """Measure the running system (`make bench` starts one of its own); results as JSON in
     bench/results/. An impossible figure makes the run invalid: exit 1, never the latest result."""
@@ -563,7 +574,11 @@ def bench(
     stack = Stack.load(paths)
     if stack.state.database != "postgres":
         raise fail("the benchmark reads commit instants from PostgreSQL: not on SQLite")
-    missing = local.missing_programs(stack)
+    try:
+        selected = benchmark.phases_of(phases)
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+    missing = local.missing_programs(stack, selected)
     if missing:
         raise fail(f"not running under supervisord: {', '.join(missing)}; run `coulisse up` first")
     with step("PostgreSQL commit timestamps (track_commit_timestamp)") as update:
@@ -577,10 +592,15 @@ def bench(
         repeats=repeats,
         profile=profile,
         batch_size=local.consumer_batch_size(stack),
+        phases=selected,
+        view_calls=view_calls,
+        stream_rate=stream_rate,
+        stream_seconds=stream_seconds,
+        stream_poll_seconds=local.stream_poll_seconds(stack),
     )
     results = paths.root / "bench" / "results"
     stamp = default_clock().now().strftime("%Y%m%dT%H%M%SZ")
-    with step("Benchmark (HTTP and bare endpoint, drains, latency, raw limits)") as update:
+    with step(f"Benchmark ({', '.join(selected)})") as update:
         report = asyncio.run(benchmark.run(local.target(stack), config, results, stamp, update))
     report.stack.update(
         run_folder=str(paths.run),

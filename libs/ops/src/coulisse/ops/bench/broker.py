@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,33 @@ class Offsets:
             meta = committed.get(partition)
             lag += end - (meta.offset if meta is not None and meta.offset >= 0 else 0)
         return lag
+
+    async def group_lag(self, group: str) -> dict[str, int]:
+        """The group's lag on each topic it has committed offsets on (the topics it reads)."""
+        committed = await self._admin.list_consumer_group_offsets(group)
+        lags: dict[str, int] = {}
+        for topic in sorted({partition.topic for partition in committed}):
+            lag = 0
+            for partition, end in (await self.end(topic)).items():
+                meta = committed.get(partition)
+                lag += end - (meta.offset if meta is not None and meta.offset >= 0 else 0)
+            lags[topic] = lag
+        return lags
+
+    async def wait_groups_idle(self, groups: Sequence[str], timeout: float) -> float:
+        """Seconds until every group has committed everything of every topic it reads."""
+        started = time.monotonic()
+        while True:
+            behind = {}
+            for group in groups:
+                lags = {topic: lag for topic, lag in (await self.group_lag(group)).items() if lag}
+                if lags:
+                    behind[group] = lags
+            if not behind:
+                return time.monotonic() - started
+            if time.monotonic() - started > timeout:
+                raise TimeoutError(f"consumer groups still behind after {timeout} s: {behind}")
+            await asyncio.sleep(0.2)
 
     async def wait_drained(self, group: str, topic: str, timeout: float) -> float:
         """Seconds until the group has committed everything of `topic`."""

@@ -26,6 +26,7 @@ from coulisse.ops.bench.figures import Batch, Drain
 
 BILLING_DB = "coulisse_billing"
 GATEWAY_DB = "coulisse_accounting_gateway"
+REPORTING_DB = "coulisse_reporting"
 
 
 def database_url(admin_url: str, database: str) -> str:
@@ -160,6 +161,41 @@ async def wait_entries(
         if found >= len(source_ids) or time.monotonic() > deadline:
             return found
         await asyncio.sleep(0.1)
+
+
+async def timeline_count(connection: asyncpg.Connection, customer_id: UUID) -> int:
+    """Entries of reporting's timeline about a customer."""
+    return int(
+        await connection.fetchval(
+            "SELECT count(*) FROM rm_timeline WHERE customer_id = $1", customer_id
+        )
+    )
+
+
+async def timeline_commits(
+    connection: asyncpg.Connection, event_ids: Sequence[UUID]
+) -> list[datetime]:
+    """The commit instant of each of these events' timeline entries that reporting holds."""
+    rows = await connection.fetch(
+        "SELECT pg_xact_commit_timestamp(xmin) AS committed FROM rm_timeline "
+        "WHERE event_id = ANY($1::uuid[])",
+        list(event_ids),
+    )
+    return [r["committed"] for r in rows if r["committed"] is not None]
+
+
+async def wait_timeline(
+    connection: asyncpg.Connection, event_ids: Sequence[UUID], timeout: float
+) -> int:
+    """Waits until reporting's timeline holds every one of these events; returns how many it
+    holds at the end."""
+    deadline = time.monotonic() + timeout
+    query = "SELECT count(*) FROM rm_timeline WHERE event_id = ANY($1::uuid[])"
+    while True:
+        found = int(await connection.fetchval(query, list(event_ids)))
+        if found >= len(event_ids) or time.monotonic() > deadline:
+            return found
+        await asyncio.sleep(0.5)
 
 
 def drain_of(started_at: datetime, entries: Sequence[Any]) -> Drain:

@@ -214,3 +214,11 @@ async def create_customers(customer_url: str, billing: Poster, token: str, count
                 raise RuntimeError("billing did not learn the bench customers within 60 s")
             await asyncio.sleep(0.2)
     return ids
+
+
+async def account_number(customer_url: str, token: str, customer_id: str) -> str:
+    """The customer's account number (`C000042`), as the customer service assigned it."""
+    async with client(customer_url, token) as customers:
+        response = await customers.get(f"/v1/customers/{customer_id}")
+        response.raise_for_status()
+        return str(response.json()["account_number"])

@@ -8,7 +8,8 @@ that a reader can tell a commit-to-commit time from a client's round trip.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from typing import Any
 CLIENT_MONOTONIC = "client-monotonic"
 DATABASE = "database"
 GATEWAY_WALL = "gateway-wall"
+HOST_WALL = "host-wall"
 CLOCKS = {
     CLIENT_MONOTONIC: "the benchmark process's monotonic clock (time.monotonic); durations only",
     DATABASE: (
@@ -27,6 +29,24 @@ CLOCKS = {
         "the gateway process's wall clock as written in journal_entries.posted_at: read once "
         "per batch when it is numbered, before its commit (a cross-check only)"
     ),
+    HOST_WALL: (
+        "CLOCK_REALTIME of the one host that runs PostgreSQL and the benchmark: a commit "
+        "instant (pg_xact_commit_timestamp, which the server reads from that clock) at one "
+        "end, the benchmark's system clock (the platform's clock, not shifted) at the other; a "
+        "step of the clock between the two would show, and a negative delay makes the run "
+        "invalid"
+    ),
+}
+
+# The phases of a run, in their order; `--phases` runs some of them.
+PHASES = ("http", "drain", "latency", "raw", "reporting")
+# What each target needs measured (the raw limit's ratio divides the drain's rate).
+TARGET_PHASES = {
+    "P1": ("drain", "raw"),
+    "P2": ("http",),
+    "P3": ("latency",),
+    "360_first_page_p95_ms": ("reporting",),
+    "sse_commit_to_arrival_ms": ("reporting",),
 }
 
 # Part 2's targets.
@@ -40,8 +60,13 @@ P3_P99_MS = 100.0
 P4_LINES = 1_000_000
 P4_SECONDS = 30.0
 P4_PEAK_RSS_MB = 200.0
+# Reporting's: a customer's 360° view, first page, with 10,000 events in their timeline.
+CUSTOMER_360_EVENTS = 10_000
+CUSTOMER_360_P95_MS = 300.0
 
 MET, NOT_MET, INVALID, NOT_MEASURED = "met", "not met", "invalid", "not measured"
+REPORTED = "reported"
+"""The verdict of a figure without a target, once measured in a valid run."""
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -151,6 +176,52 @@ class Drain:
         return rate(self.entries, self.start_to_last_s)
 
 
+@dataclass(frozen=True)
+class Arrivals:
+    """Documents matched to the events an open stream delivered: each document's delay from its
+    commit to its event's first arrival, and what does not add up."""
+
+    delays_ms: dict[str, float]
+    """Document id → arrival − commit, in ms, for those with both instants."""
+    missing: tuple[str, ...]
+    """Documents whose event never arrived."""
+    duplicated: dict[str, int]
+    """Documents whose event arrived more than once → how many times."""
+    others: int
+    """Events of the stream about none of these documents."""
+    uncommitted: tuple[str, ...]
+    """Documents that arrived but have no commit instant."""
+
+
+def match_arrivals(
+    events: Mapping[str, str],
+    commits: Mapping[str, float],
+    arrivals: Sequence[tuple[str, float]],
+) -> Arrivals:
+    """`events`: event id → document id; `commits`: document id → commit instant (s);
+    `arrivals`: (event id, arrival instant in s), in the order the stream delivered them."""
+    received = Counter(event_id for event_id, _ in arrivals)
+    first: dict[str, float] = {}
+    for event_id, at in arrivals:
+        first.setdefault(event_id, at)
+    delays: dict[str, float] = {}
+    uncommitted: list[str] = []
+    for event_id, document in events.items():
+        if event_id not in first:
+            continue
+        if document in commits:
+            delays[document] = 1000 * (first[event_id] - commits[document])
+        else:
+            uncommitted.append(document)
+    return Arrivals(
+        delays_ms=delays,
+        missing=tuple(sorted(d for e, d in events.items() if e not in first)),
+        duplicated={events[e]: n for e, n in received.items() if e in events and n > 1},
+        others=sum(n for e, n in received.items() if e not in events),
+        uncommitted=tuple(sorted(uncommitted)),
+    )
+
+
 @dataclass
 class Sanity:
     """What makes a run's figures impossible. A run with any of them is invalid: reported with
@@ -192,6 +263,33 @@ class Sanity:
             )
             return False
         return True
+
+    def at_least(self, what: str, minimum: int, found: int) -> bool:
+        if found < minimum:
+            self.fail(f"{what}: {found} found, at least {minimum} needed")
+            return False
+        return True
+
+    def each_once(self, what: str, arrivals: Arrivals) -> bool:
+        """Every document's event arrived, none twice, and each has its commit instant."""
+        ok = True
+        if arrivals.missing:
+            self.fail(f"{what}: {len(arrivals.missing)} never arrived (e.g. {arrivals.missing[0]})")
+            ok = False
+        if arrivals.duplicated:
+            document, times = next(iter(arrivals.duplicated.items()))
+            self.fail(
+                f"{what}: {len(arrivals.duplicated)} arrived more than once (e.g. {document} "
+                f"{times} times)"
+            )
+            ok = False
+        if arrivals.uncommitted:
+            self.fail(
+                f"{what}: {len(arrivals.uncommitted)} arrived without a commit instant "
+                f"(e.g. {arrivals.uncommitted[0]})"
+            )
+            ok = False
+        return ok
 
     def drain_longer_than_a_batch(self, drain: Drain, batch_size: int) -> bool:
         """A drain's rate needs a window holding at least one whole batch after the first one:
@@ -239,9 +337,15 @@ def targets(
     latency_p50_ms: float | None,
     latency_p99_ms: float | None,
     fec_reason: str,
+    customer_360_p95_ms: float | None = None,
+    stream_p50_ms: float | None = None,
+    stream_p99_ms: float | None = None,
+    phases: Collection[str] = PHASES,
 ) -> dict[str, Any]:
-    """Part 2's targets with the figure that decides each and a verdict (met, not met, invalid,
-    not measured). A missing figure makes its target invalid: it should have been measured."""
+    """The targets with the figure that decides each and a verdict (met, not met, invalid, not
+    measured; `reported` for a figure without a target). A missing figure of a phase that ran
+    makes its target invalid: it should have been measured; a phase left out by `--phases`
+    leaves its targets not measured."""
 
     def judged(figures: dict[str, float | None], conditions: dict[str, bool]) -> str:
         return verdict(valid and all(v is not None for v in figures.values()), conditions)
@@ -249,7 +353,8 @@ def targets(
     p1 = {"events_per_s": pipeline_rate, "ratio_of_raw_limit": pipeline_ratio}
     p2 = {"invoices_per_s": http_rate, "ratio_of_bare": http_ratio}
     p3 = {"rate_per_s": latency_rate, "p50_ms": latency_p50_ms, "p99_ms": latency_p99_ms}
-    return {
+    stream = {"p50_ms": stream_p50_ms, "p99_ms": stream_p99_ms}
+    found: dict[str, Any] = {
         "P1": {
             "what": "pipeline: billing events journaled per second, and its share of the raw limit",
             "target": {
@@ -305,4 +410,33 @@ def targets(
             "verdict": NOT_MEASURED,
             "reason": fec_reason,
         },
+        "360_first_page_p95_ms": {
+            "what": f"reporting: GET /v1/customers/{{id}}/360 (first page) of a customer with "
+            f"{CUSTOMER_360_EVENTS:,} events in their timeline, one client, p95",
+            "target": {"p95_ms": f"<= {CUSTOMER_360_P95_MS:g}"},
+            "measured": {"p95_ms": customer_360_p95_ms},
+            "verdict": judged(
+                {"p95_ms": customer_360_p95_ms},
+                {
+                    "p95": (customer_360_p95_ms if customer_360_p95_ms is not None else 1e9)
+                    <= CUSTOMER_360_P95_MS
+                },
+            ),
+        },
+        "sse_commit_to_arrival_ms": {
+            "what": "reporting: an invoice's commit at billing to its event's arrival on an "
+            "open GET /v1/events/stream",
+            "target": None,
+            "measured": stream,
+            "verdict": REPORTED if judged(stream, {}) == MET else INVALID,
+        },
     }
+    for name, needed in TARGET_PHASES.items():
+        left_out = [phase for phase in needed if phase not in phases]
+        if left_out:
+            found[name].update(
+                measured=None,
+                verdict=NOT_MEASURED,
+                reason=f"phase not run (--phases): {', '.join(left_out)}",
+            )
+    return found

@@ -4,7 +4,7 @@ supervised programs, and the one server setting the figures need."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from coulisse.ops.bench import database as db
 from coulisse.ops.bench.phases import GATEWAY, Target
@@ -13,11 +13,14 @@ from coulisse.ops.stack import Stack
 from coulisse.ops.tokens import mint
 
 NEEDED = ("customer", "billing", GATEWAY)
+REPORTING = "reporting"
 
 
-def missing_programs(stack: Stack) -> list[str]:
+def missing_programs(stack: Stack, phases: Sequence[str] = ()) -> list[str]:
     processes = stack.supervisor.processes()
-    needed = [*NEEDED, POSTGRES]
+    # The reporting phase drives reporting; its history also goes through collections.
+    extra = ["collections", REPORTING] if REPORTING in phases else []
+    needed = [*NEEDED, *extra, POSTGRES]
     return [name for name in needed if processes.get(name, {}).get("statename") != "RUNNING"]
 
 
@@ -57,12 +60,22 @@ def target(stack: Stack) -> Target:
         start_gateway=lambda: stack.supervisor.start_program(GATEWAY, wait=False),
         pid=pid,
         postgres_pid=stack.postgres.pid,
+        reporting_url=stack.service(REPORTING).base_url,
+        reports_token=mint(
+            stack.paths.jwt_secret, ["reports:read"], subject="bench", ttl_seconds=6 * 3600
+        ),
     )
 
 
 def consumer_batch_size(stack: Stack) -> int:
     environment = stack.supervisor.program_environment(GATEWAY)
     return int(environment.get("COULISSE_CONSUMER_BATCH_SIZE", "500"))
+
+
+def stream_poll_seconds(stack: Stack) -> str:
+    environment = stack.supervisor.program_environment(REPORTING)
+    found = environment.get("COULISSE_STREAM_POLL_SECONDS")
+    return f"{found} s" if found else "not set: the service's default"
 
 
 def traces_exporter(stack: Stack) -> str:

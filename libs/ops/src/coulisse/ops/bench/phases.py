@@ -15,7 +15,7 @@ import asyncpg
 import httpx
 import psutil
 
-from coulisse.contracts.topics import BILLING_EVENTS
+from coulisse.contracts.topics import BILLING_EVENTS, CONSUMER_GROUPS
 from coulisse.ops.bench import database as db
 from coulisse.ops.bench.broker import LagPoller, Offsets, appended
 from coulisse.ops.bench.drive import Documents, Load, Make, closed_loop, open_loop
@@ -51,6 +51,9 @@ class Target:
     pid: Callable[[str], int | None]
     """A supervised program's pid."""
     postgres_pid: Callable[[], int | None]
+    reporting_url: str
+    reports_token: str
+    """A token with `reports:read` only, as a reporting screen holds."""
 
 
 @dataclass
@@ -119,6 +122,14 @@ async def settle(context: Context, timeout: float = 300) -> None:
     context.status("waiting for billing's outbox and the gateway to be idle")
     await db.wait_published(context.billing_db, timeout)
     await context.offsets.wait_drained(GATEWAY, BILLING_EVENTS, timeout)
+
+
+async def settle_all(context: Context, timeout: float = 900) -> None:
+    """Billing's outbox published and every consumer group caught up on every topic it reads:
+    nothing of an earlier phase is still being consumed."""
+    context.status("waiting for billing's outbox and every consumer group to be idle")
+    await db.wait_published(context.billing_db, timeout)
+    await context.offsets.wait_groups_idle(CONSUMER_GROUPS, timeout)
 
 
 async def http_run(

@@ -9,8 +9,13 @@
 4. Latency: invoices at a steady rate, invoice commit to journal entry commit.
 5. Raw limits: Kafka produce→consume of as many records of the same size, and the rows the last
    drain posted inserted again by COPY, in batches of the consumer's size.
+6. Reporting: a customer's 360° view with 10,000 events in their timeline, timed by one client;
+   then invoices at a steady rate while a stream is open, each from its commit to its event's
+   arrival on the stream.
 
-A run whose figures are impossible (see `figures.Sanity`) is reported as invalid.
+`--phases` runs some of them (the customers are always created); a target whose phase did not
+run is not measured. A run whose figures are impossible (see `figures.Sanity`) is reported as
+invalid.
 """
 
 from __future__ import annotations
@@ -25,15 +30,19 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from coulisse.ops import procs
 from coulisse.ops.bench import bare, raw_postgres
 from coulisse.ops.bench import database as db
 from coulisse.ops.bench.broker import Offsets, raw_kafka
-from coulisse.ops.bench.drive import Documents, Poster, create_customers
+from coulisse.ops.bench.customer_360 import describe_view, load_history, view_run
+from coulisse.ops.bench.drive import Documents, Poster, account_number, create_customers
 from coulisse.ops.bench.figures import (
     CLIENT_MONOTONIC,
     CLOCKS,
+    CUSTOMER_360_EVENTS,
+    PHASES,
     Sanity,
     figure,
     ratio,
@@ -54,6 +63,7 @@ from coulisse.ops.bench.phases import (
     wait_ready,
 )
 from coulisse.ops.bench.profiling import Profile
+from coulisse.ops.bench.streams import describe_stream, stream_run
 from coulisse.ops.postgres import ensure_service_database
 from coulisse.platform.clock import default_clock
 
@@ -79,6 +89,29 @@ class BenchConfig:
     profile: bool = True
     batch_size: int = 500
     """The gateway's consumer batch size (COULISSE_CONSUMER_BATCH_SIZE)."""
+    phases: tuple[str, ...] = PHASES
+    timeline_events: int = CUSTOMER_360_EVENTS
+    """Events of the 360° view's customer; fewer than 10,000 make the run invalid."""
+    open_invoices: int = 10
+    """Invoices of that customer left unpaid: the view lists them."""
+    view_calls: int = 200
+    view_warm_up: int = 5
+    stream_rate: float = 10.0
+    stream_seconds: float = 20.0
+    stream_poll_seconds: str = "not set: the service's default"
+    """Reporting's COULISSE_STREAM_POLL_SECONDS, as the stack sets it."""
+
+
+def phases_of(text: str) -> tuple[str, ...]:
+    """`--phases http,reporting` → the phases to run, in the run's order; the raw limits need
+    the drain (they copy the rows of its last repetition)."""
+    asked = {name.strip() for name in text.split(",") if name.strip()}
+    unknown = sorted(asked - set(PHASES))
+    if unknown or not asked:
+        raise ValueError(f"unknown phases {unknown or text!r}; known: {', '.join(PHASES)}")
+    if "raw" in asked and "drain" not in asked:
+        raise ValueError("the raw limits copy the last drain's rows: raw needs drain")
+    return tuple(name for name in PHASES if name in asked)
 
 
 @dataclass
@@ -95,6 +128,7 @@ class Report:
     latency: dict[str, Any] = field(default_factory=dict)
     raw_limit: dict[str, Any] = field(default_factory=dict)
     ratio_of_raw_limit: dict[str, Any] | None = None
+    reporting: dict[str, Any] = field(default_factory=dict)
     profiles: dict[str, Any] = field(default_factory=dict)
     targets: dict[str, Any] = field(default_factory=dict)
 
@@ -175,16 +209,17 @@ async def run(
         customers = await create_customers(
             target.customer_url, billing, target.token, config.customers
         )
-        bare_db = await db.connect_url(bare_dsn)
-        try:
-            await bare.create_schema(bare_db)
-            differences = await db.schema_differences(billing_db, bare_db, bare.TABLES)
-            report.stack["bare_schema_differences"] = differences
-            if differences:
-                sanity.fail(f"the bare tables differ from billing's: {differences[:5]}")
-            await bare.copy_customers(billing_db, bare_db)
-        finally:
-            await bare_db.close()
+        if "http" in config.phases:
+            bare_db = await db.connect_url(bare_dsn)
+            try:
+                await bare.create_schema(bare_db)
+                differences = await db.schema_differences(billing_db, bare_db, bare.TABLES)
+                report.stack["bare_schema_differences"] = differences
+                if differences:
+                    sanity.fail(f"the bare tables differ from billing's: {differences[:5]}")
+                await bare.copy_customers(billing_db, bare_db)
+            finally:
+                await bare_db.close()
         async with Offsets(target.kafka) as offsets:
             context = Context(
                 target=target,
@@ -199,11 +234,19 @@ async def run(
                 status=status,
             )
             documents = Documents(billing, customers)
+            phases = config.phases
+            last_drain: dict[str, Any] = {}
             try:
-                await http_phase(context, documents, config, bare_dsn, report)
-                last_drain = await drain_phase(context, documents, config, report)
-                await latency_phase(context, documents, config, report)
-                await raw_phase(context, config, last_drain, raw_dsn, report)
+                if "http" in phases:
+                    await http_phase(context, documents, config, bare_dsn, report)
+                if "drain" in phases:
+                    last_drain = await drain_phase(context, documents, config, report)
+                if "latency" in phases:
+                    await latency_phase(context, documents, config, report)
+                if "raw" in phases:
+                    await raw_phase(context, config, last_drain, raw_dsn, report)
+                if "reporting" in phases:
+                    await reporting_phase(context, documents, config, report)
             except Exception as exc:
                 # What was measured so far is kept, and the run is invalid: it did not finish.
                 sanity.fail(f"the run stopped: {type(exc).__name__}: {str(exc)[:500]}")
@@ -211,7 +254,7 @@ async def run(
         await billing.aclose()
         await billing_db.close()
         await gateway_db.close()
-    summarise(report, sanity)
+    summarise(report, sanity, config.phases)
     return report
 
 
@@ -392,7 +435,50 @@ async def raw_phase(
     )
 
 
-def summarise(report: Report, sanity: Sanity) -> None:
+async def reporting_phase(
+    context: Context, documents: Documents, config: BenchConfig, report: Report
+) -> None:
+    target = context.target
+    reporting_db = await db.connect(target.admin_url, db.REPORTING_DB)
+    try:
+        context.status("360: a customer of its own")
+        (customer_id,) = await create_customers(
+            target.customer_url, documents.poster, target.token, 1
+        )
+        account = await account_number(target.customer_url, target.token, customer_id)
+        load = await load_history(
+            context,
+            reporting_db,
+            UUID(customer_id),
+            account,
+            events=config.timeline_events,
+            open_invoices=config.open_invoices,
+        )
+        report.reporting["customer_360"] = {"customer_id": customer_id, "history": load}
+        views = [
+            await view_run(
+                context,
+                reporting_db,
+                UUID(customer_id),
+                calls=config.view_calls,
+                warm_up=config.view_warm_up,
+            )
+            for _ in range(config.repeats)
+        ]
+        report.reporting["customer_360"] = {
+            "customer_id": customer_id,
+            **describe_view(load, views),
+        }
+    finally:
+        await reporting_db.close()
+    streams = [
+        await stream_run(context, documents, config.stream_rate, config.stream_seconds)
+        for _ in range(config.repeats)
+    ]
+    report.reporting["stream"] = describe_stream(streams, config.stream_poll_seconds)
+
+
+def summarise(report: Report, sanity: Sanity, phases: tuple[str, ...] = PHASES) -> None:
     """The sanity checks that still need the whole report, then the verdicts on the targets."""
 
     def median(section: dict[str, Any], key: str) -> float | None:
@@ -418,6 +504,10 @@ def summarise(report: Report, sanity: Sanity) -> None:
         latency_p50_ms=median(report.latency, "p50_ms"),
         latency_p99_ms=median(report.latency, "p99_ms"),
         fec_reason=FEC_NOT_MEASURED,
+        customer_360_p95_ms=median(report.reporting.get("customer_360", {}), "first_page_p95_ms"),
+        stream_p50_ms=median(report.reporting.get("stream", {}), "p50_ms"),
+        stream_p99_ms=median(report.reporting.get("stream", {}), "p99_ms"),
+        phases=phases,
     )
 
 
