@@ -156,10 +156,11 @@ REPORTS = (
 )
 
 
-async def answers(reporting: Reporting) -> dict[str, bytes]:
-    """Every report's answer, byte for byte."""
+async def answers(reporting: Reporting, customer_id: UUID) -> dict[str, bytes]:
+    """Every report's answer and the customer's 360° view and timeline, byte for byte."""
     found: dict[str, bytes] = {}
-    for path in REPORTS:
+    views = (f"/v1/customers/{customer_id}/360", f"/v1/customers/{customer_id}/timeline?limit=100")
+    for path in (*REPORTS, *views):
         response = await reporting.client.get(path, headers=ADMIN)
         assert response.status_code == 200, (path, response.text)
         found[path] = response.content
@@ -223,7 +224,11 @@ async def test_a_rebuild_gives_the_same_answers(
         # holds everything on the topics: the reports must answer the same bytes once rebuilt.
         await happened(reporting, [invoice(customer_id, "5.00")])
         await published(reporting, books_and_business(reports_id))
-        reported = await answers(reporting)
+        reported = await answers(reporting, reports_id)
+        timeline = json.loads(reported[f"/v1/customers/{reports_id}/timeline?limit=100"])
+        # The books' entries on the customer's account are on their timeline: four journaled
+        # documents (the credit note was suspended) and the refund booked by hand.
+        assert [i["type"] for i in timeline["items"]].count("accounting.entry.posted.v1") == 5
         pulse = json.loads(reported["/v1/reports/pulse"])
         assert pulse["status"] == "red"
         assert pulse["manual_entries"]["count"] >= 1
@@ -231,7 +236,7 @@ async def test_a_rebuild_gives_the_same_answers(
         assert pulse["suspense"]["count"] >= 1
         assert pulse["drift"]["drifting_customers"] >= 1
         await rebuilt(reporting)
-        assert await answers(reporting) == reported
+        assert await answers(reporting, reports_id) == reported
         again = await reporting.view(customer_id)
         assert again["balance"]["balance"] == "885.00"
         # Positions handed out before the rebuilds are kept: streams resume where they were.

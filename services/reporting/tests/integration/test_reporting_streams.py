@@ -11,6 +11,7 @@ from uuid import uuid4
 
 import httpx
 import pytest
+import reports_harness as reports
 from reporting_harness import (
     READER,
     EventReader,
@@ -22,6 +23,7 @@ from reporting_harness import (
 )
 
 from coulisse.ops.testing import DatabaseFactory
+from coulisse.platform import testing
 
 pytestmark = pytest.mark.integration
 
@@ -125,3 +127,29 @@ async def test_the_server_s_shutdown_ends_open_streams(make_database: DatabaseFa
             await stopping
         # Ended by the server at once, not cut after uvicorn's grace period.
         assert time.monotonic() - started < 4
+
+
+async def test_a_customer_s_stream_carries_the_entries_on_their_account(
+    streaming: tuple[Reporting, str],
+) -> None:
+    reporting, base_url = streaming
+    customer_id = uuid4()
+    issued = invoice(customer_id, "100.00")
+    sent = testing.envelope(issued)
+    await reporting.deliver(registration(customer_id))
+    await reporting.deliver(issued, event_id=sent.event_id)
+    entry_event = await reporting.deliver(reports.journaled(sent, issued))
+    path = f"/v1/customers/{customer_id}/events/stream"
+    async with (
+        httpx.AsyncClient(base_url=base_url, headers=READER, timeout=30) as client,
+        client.stream("GET", path, headers={"Last-Event-ID": "0"}) as response,
+    ):
+        assert response.status_code == 200
+        events = await EventReader(response).next(3)
+    assert [e.event for e in events] == [
+        "customer.customer.registered.v1",
+        "billing.invoice.issued.v1",
+        "accounting.entry.posted.v1",
+    ]
+    entry = json.loads(events[2].data)
+    assert (entry["event_id"], entry["customer_id"]) == (str(entry_event), str(customer_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import uuid4
 
 import pytest
+import reports_harness as reports
 from reporting_harness import READER, Reporting, account_of, invoice, payment, registration
 
 from coulisse.contracts.collections import DisputeOpened, PromiseRecorded
@@ -140,3 +141,44 @@ async def test_a_registration_read_after_the_erasure_brings_nothing_back(
     assert profile["display_name"] == f"Erased customer {account_of(customer_id)}"
     assert profile["email"] is None
     assert profile["payment_terms_days"] == 30
+
+
+async def test_journal_entries_join_the_timeline_of_the_customer_whose_account_they_name(
+    reporting: Reporting,
+) -> None:
+    """An entry names its customer only by the account of its 411 lines: it joins their
+    timeline whether the entry or the account is read first, and no one else's."""
+    customer_id, other_id = uuid4(), uuid4()
+    issued = invoice(customer_id, "120.00")
+    sent = testing.envelope(issued)
+    booked = reports.journaled(sent, issued)
+    # The books' topic is read ahead of billing's: the account is not known yet.
+    entry_event = await reporting.deliver(booked)
+    await reporting.deliver(invoice(other_id, "10.00"))
+    await reporting.deliver(issued, event_id=sent.event_id)
+    by_hand = reports.entry(
+        "OD",
+        issued.issue_date,
+        [
+            reports.line("411", credit="5.00", aux=account_of(customer_id)),
+            reports.line("658", debit="5.00"),
+        ],
+    )
+    by_hand_event = await reporting.deliver(by_hand)
+    await reporting.deliver(booked, event_id=entry_event)  # delivered twice: once on the timeline
+
+    items = (await reporting.view(customer_id))["timeline"]["items"]
+    assert [i["event_id"] for i in items] == [
+        str(by_hand_event),
+        str(sent.event_id),
+        str(entry_event),
+    ]
+    assert [i["type"] for i in items] == [
+        "accounting.entry.posted.v1",
+        "billing.invoice.issued.v1",
+        "accounting.entry.posted.v1",
+    ]
+    assert items[0]["summary"] == f"Entry {by_hand.entry_number} posted in journal OD"
+    assert {i["customer_id"] for i in items} == {str(customer_id)}
+    others = (await reporting.view(other_id))["timeline"]["items"]
+    assert [i["type"] for i in others] == ["billing.invoice.issued.v1"]

@@ -100,7 +100,7 @@ def test_last_event_id_and_types() -> None:
 
 
 def test_the_timeline_cursor_resumes_after_its_entry_and_refuses_forgeries() -> None:
-    keyset = timeline_order(LIVE)
+    keyset = timeline_order(LIVE.timeline)
     cursor = keyset.cursor_of({"occurred_at": T0, "seq": 12})
     assert keyset.position(cursor) == {"occurred_at": T0, "seq": 12}
     with pytest.raises(InvalidCursor):

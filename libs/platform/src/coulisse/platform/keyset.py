@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import KeyedColumnElement
 
 from coulisse.platform.pagination import PageParams, cursor_value, decode_cursor, encode_cursor
 
@@ -46,14 +47,15 @@ def _dump(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class Key:
-    """A sort key: `name` in the cursor, the table `column`, the Python `kind` of its values.
+    """A sort key: `name` in the cursor, the `column` (of a table or a subquery), the Python
+    `kind` of its values.
 
     The cursor's value is read from the last item of a page by the column's name (a mapping key
     or an attribute of a domain object).
     """
 
     name: str
-    column: sa.Column[Any]
+    column: KeyedColumnElement[Any]
     kind: type
 
 

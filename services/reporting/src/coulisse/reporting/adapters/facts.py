@@ -54,12 +54,51 @@ class FactsStore:
         self.model = model
 
     async def account(self, account_number: str, customer_id: UUID) -> None:
+        """Learns whose an account is; journal entries on it read earlier join that customer's
+        timeline now (entries read later join it as they are read: `link_entry`)."""
         a = self.model.accounts
         stmt = insert(self.session, a).values(
             account_number=account_number, customer_id=customer_id
         )
+        learnt = await self.session.scalar(
+            stmt.on_conflict_do_nothing(
+                index_elements=[a.c.account_number, a.c.customer_id]
+            ).returning(a.c.account_number)
+        )
+        if learnt is not None:
+            await self._link(
+                sa.and_(
+                    self.model.receivable_lines.c.auxiliary_account == account_number,
+                    a.c.customer_id == customer_id,
+                )
+            )
+
+    async def link_entry(self, entry_id: UUID) -> None:
+        """Puts a journal entry on the timeline of each customer whose account its receivable
+        lines name, as far as those accounts are known yet."""
+        await self._link(self.model.entries.c.entry_id == entry_id)
+
+    async def _link(self, which: sa.ColumnElement[bool]) -> None:
+        """Links the timeline rows of entries (`which`, over entries, their receivable lines and
+        the accounts) to their customers: whichever of the entry and the account is read last
+        makes the link, so the links end the same in any order of reading."""
+        m = self.model
+        e, r, a, t, k = m.entries, m.receivable_lines, m.accounts, m.timeline, m.timeline_links
+        found = (
+            sa.select(a.c.customer_id, t.c.event_id, t.c.seq, t.c.occurred_at)
+            .distinct()
+            .select_from(
+                r.join(e, e.c.entry_id == r.c.entry_id)
+                .join(t, t.c.event_id == e.c.event_id)
+                .join(a, a.c.account_number == r.c.auxiliary_account)
+            )
+            .where(which, t.c.customer_id.is_distinct_from(a.c.customer_id))
+        )
+        stmt = insert(self.session, k).from_select(
+            ["customer_id", "event_id", "seq", "occurred_at"], found
+        )
         await self.session.execute(
-            stmt.on_conflict_do_nothing(index_elements=[a.c.account_number, a.c.customer_id])
+            stmt.on_conflict_do_nothing(index_elements=[k.c.customer_id, k.c.event_id])
         )
 
     async def movements(
@@ -88,10 +127,11 @@ class FactsStore:
             stmt.on_conflict_do_nothing(index_elements=[m.c.event_id, m.c.line])
         )
 
-    async def entry(self, entry: Entry, *, posted_at: datetime, actor: str) -> None:
+    async def entry(self, entry: Entry, *, event_id: UUID, posted_at: datetime, actor: str) -> None:
         e, r = self.model.entries, self.model.receivable_lines
         stmt = insert(self.session, e).values(
             entry_id=entry.entry_id,
+            event_id=event_id,
             journal_code=entry.journal_code,
             entry_number=entry.entry_number,
             entry_date=entry.entry_date,

@@ -137,6 +137,13 @@ async def swap(engine: AsyncEngine, tail: Callable[[], Awaitable[None]]) -> int:
                 f"WHERE s.event_id = f.event_id"
             )
         )
+        # Links repeat their row's position.
+        await conn.execute(
+            sa.text(
+                f'UPDATE "{SHADOW.timeline_links.name}" AS k SET seq = s.seq '
+                f'FROM "{shadow_timeline}" AS s WHERE k.event_id = s.event_id AND k.seq <> s.seq'
+            )
+        )
         await conn.execute(
             sa.text(
                 f'INSERT INTO "{SHADOW.state.name}" (name, value) '

@@ -73,20 +73,44 @@ class BalanceView:
         return self.invoiced - self.credited - self.paid + self.refunded - self.written_off
 
 
-def timeline_order(model: ReadModel) -> Keyset:
+def timeline_order(rows: sa.FromClause) -> Keyset:
     """Newest first: by the event's time, then by position (events of one transaction share
     their time)."""
-    t = model.timeline
     return Keyset(
-        Key("occurred_at", t.c.occurred_at, datetime), Key("seq", t.c.seq, int), descending=True
+        Key("occurred_at", rows.c.occurred_at, datetime),
+        Key("seq", rows.c.seq, int),
+        descending=True,
     )
+
+
+def about_customer(model: ReadModel, customer_id: UUID) -> sa.Subquery:
+    """The timeline rows about a customer: those naming them, and those linked to them (a
+    journal entry on their account), shown as theirs. A link repeats its row's position and
+    time, so each half reads in timeline order from its own index."""
+    t, k = model.timeline, model.timeline_links
+    named = sa.select(t).where(t.c.customer_id == customer_id)
+    linked = (
+        sa.select(
+            t.c.event_id,
+            k.c.seq,
+            t.c.event_type,
+            k.c.occurred_at,
+            k.c.customer_id,
+            t.c.subject,
+            t.c.actor,
+            t.c.summary,
+            t.c.trace_id,
+        )
+        .join(t, t.c.event_id == k.c.event_id)
+        .where(k.c.customer_id == customer_id)
+    )
+    return sa.union_all(named, linked).subquery("about_customer")
 
 
 class ReadModelStore:
     def __init__(self, session: AsyncSession, model: ReadModel) -> None:
         self.session = session
         self.model = model
-        self.timeline_order = timeline_order(model)
 
     # -- the timeline ---------------------------------------------------------------------------
 
@@ -132,14 +156,13 @@ class ReadModelStore:
         return found is not None
 
     async def timeline_page(self, customer_id: UUID, page: PageParams) -> Page[TimelineEntry]:
-        t = self.model.timeline
-        query = self.timeline_order.apply(sa.select(t).where(t.c.customer_id == customer_id), page)
-        rows = (await self.session.execute(query)).all()
-        more = len(rows) > page.limit
-        items = [_entry(row) for row in rows[: page.limit]]
-        return Page[TimelineEntry](
-            items=items, next_cursor=self.timeline_order.next_cursor(items, more)
-        )
+        rows = about_customer(self.model, customer_id)
+        order = timeline_order(rows)
+        query = order.apply(sa.select(rows), page)
+        found = (await self.session.execute(query)).all()
+        more = len(found) > page.limit
+        items = [_entry(row) for row in found[: page.limit]]
+        return Page[TimelineEntry](items=items, next_cursor=order.next_cursor(items, more))
 
     async def entries_after(
         self,
@@ -150,14 +173,14 @@ class ReadModelStore:
         limit: int = 200,
     ) -> list[TimelineEntry]:
         """Entries beyond `position` in sequence order (a stream's next events)."""
-        t = self.model.timeline
-        query = sa.select(t).where(t.c.seq > position)
-        if customer_id is not None:
-            query = query.where(t.c.customer_id == customer_id)
+        rows: sa.FromClause = (
+            self.model.timeline if customer_id is None else about_customer(self.model, customer_id)
+        )
+        query = sa.select(rows).where(rows.c.seq > position)
         if types:
-            query = query.where(t.c.event_type.in_(sorted(types)))
-        rows = (await self.session.execute(query.order_by(t.c.seq).limit(limit))).all()
-        return [_entry(row) for row in rows]
+            query = query.where(rows.c.event_type.in_(sorted(types)))
+        found = (await self.session.execute(query.order_by(rows.c.seq).limit(limit))).all()
+        return [_entry(row) for row in found]
 
     async def last_position(self) -> int:
         t = self.model.timeline

@@ -52,6 +52,7 @@ class ReadModel:
     suspensions: sa.Table
     refunds: sa.Table
     out_of_band_writes: sa.Table
+    timeline_links: sa.Table
 
     @property
     def tables(self) -> tuple[sa.Table, ...]:
@@ -73,6 +74,7 @@ class ReadModel:
             self.suspensions,
             self.refunds,
             self.out_of_band_writes,
+            self.timeline_links,
         )
 
     def object_names(self) -> list[tuple[str, str, str]]:
@@ -123,6 +125,21 @@ def read_model(meta: sa.MetaData, suffix: str = "") -> ReadModel:
         sa.UniqueConstraint("seq", name=name("uq_rm_timeline_seq")),
         index("rm_timeline", "customer", "customer_id", "occurred_at", "seq"),
         index("rm_timeline", "customer_seq", "customer_id", "seq"),
+    )
+    # Events that name a customer only through an account: a journal entry's 411/416 lines
+    # carry the customer's account number. A link puts such an event (its timeline row has no
+    # customer) on that customer's timeline; `seq` and `occurred_at` repeat the row's, so that
+    # a timeline page reads the links in order from their own index.
+    timeline_links = sa.Table(
+        name("rm_timeline_links"),
+        meta,
+        sa.Column("customer_id", sa.Uuid(), nullable=False),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        pk("rm_timeline_links", "customer_id", "event_id"),
+        index("rm_timeline_links", "customer", "customer_id", "occurred_at", "seq"),
+        index("rm_timeline_links", "customer_seq", "customer_id", "seq"),
     )
     profiles = sa.Table(
         name("rm_profiles"),
@@ -271,6 +288,8 @@ def read_model(meta: sa.MetaData, suffix: str = "") -> ReadModel:
         name("rm_entries"),
         meta,
         sa.Column("entry_id", sa.Uuid(), nullable=False),
+        # the `accounting.entry.posted.v1` event that gave it (None: read before revision 0003)
+        sa.Column("event_id", sa.Uuid(), nullable=True),
         sa.Column("journal_code", sa.String(10), nullable=False),
         sa.Column("entry_number", sa.String(40), nullable=False),
         sa.Column("entry_date", sa.Date(), nullable=False),
@@ -360,6 +379,7 @@ def read_model(meta: sa.MetaData, suffix: str = "") -> ReadModel:
         suspensions,
         refunds,
         out_of_band_writes,
+        timeline_links,
     )
 
 

@@ -137,7 +137,10 @@ async def record_facts(event: IncomingEvent, facts: FactsStore) -> None:
                     for line in payload.lines
                 ],
             )
-            await facts.entry(entry, posted_at=envelope.time, actor=envelope.actor)
+            await facts.entry(
+                entry, event_id=event.id, posted_at=envelope.time, actor=envelope.actor
+            )
+            await facts.link_entry(payload.entry_id)
         case accounting.EventSuspended():
             await facts.suspended(
                 payload.source_event_id, payload.source_event_type, payload.error, envelope.time

@@ -36,7 +36,8 @@ async def get_customer_360(
 @router.get(
     "/{customer_id}/timeline",
     response_model=TimelinePage,
-    summary="Every event about a customer, newest first",
+    summary="Every event about a customer (journal entries on their account included), newest "
+    "first",
     responses=problems(UNKNOWN),
 )
 async def get_timeline(

@@ -28,7 +28,10 @@ class TimelineEntryRead(ResponseModel):
     actor: str = Field(description="Who caused it: a user's `sub`, or `system:<service>`.")
     summary: str = Field(examples=["Invoice F2026-000123 issued: 1,200.00 EUR, due 2026-12-02"])
     trace_id: str | None = Field(description="The trace of the request that caused it, if any.")
-    customer_id: UUID | None
+    customer_id: UUID | None = Field(
+        description="The customer it is about: on a customer's timeline or stream, that "
+        "customer (a journal entry on their account included); None for the books' own events."
+    )
 
     @classmethod
     def of(cls, entry: TimelineEntry) -> TimelineEntryRead:
