@@ -192,6 +192,8 @@ FIGURES: dict[str, float | None] = {
     "customer_360_p95_ms": 120.0,
     "stream_p50_ms": 540.0,
     "stream_p99_ms": 900.0,
+    "fec_seconds": 25.0,
+    "fec_peak_rss_mb": 150.0,
 }
 REPORTING_TARGETS = ("360_first_page_p95_ms", "sse_commit_to_arrival_ms")
 
@@ -200,7 +202,7 @@ def judged_all(
     valid: bool = True, *, phases: tuple[str, ...] = PHASES, **figures: float | None
 ) -> dict[str, Any]:
     given = {**FIGURES, **figures}
-    return targets(valid=valid, fec_reason="not built", phases=phases, **given)
+    return targets(valid=valid, phases=phases, **given)
 
 
 def judged(valid: bool = True, **figures: float | None) -> dict[str, str]:
@@ -210,7 +212,7 @@ def judged(valid: bool = True, **figures: float | None) -> dict[str, str]:
 
 class TestTargets:
     def test_every_target_met(self) -> None:
-        assert judged() == {"P1": MET, "P2": MET, "P3": MET, "P4": NOT_MEASURED}
+        assert judged() == {"P1": MET, "P2": MET, "P3": MET, "P4": MET}
 
     def test_each_threshold(self) -> None:
         assert judged(pipeline_rate=2999.0)["P1"] == NOT_MET
@@ -221,10 +223,20 @@ class TestTargets:
         assert judged(latency_p99_ms=101.0)["P3"] == NOT_MET
         # Not sustained: the invoices committed at less than 95 % of 200/s.
         assert judged(latency_rate=180.0)["P3"] == NOT_MET
+        assert judged(fec_seconds=30.0, fec_peak_rss_mb=200.0)["P4"] == MET
+        assert judged(fec_seconds=30.5)["P4"] == NOT_MET
+        assert judged(fec_peak_rss_mb=201.0)["P4"] == NOT_MET
 
     def test_an_invalid_run_or_a_missing_figure_is_invalid(self) -> None:
-        assert set(judged(valid=False).values()) == {INVALID, NOT_MEASURED}
+        assert set(judged(valid=False).values()) == {INVALID}
         assert judged(latency_p99_ms=None)["P3"] == INVALID
+        assert judged(fec_peak_rss_mb=None)["P4"] == INVALID
+
+    def test_p4_without_its_phase_is_not_measured(self) -> None:
+        found = judged_all(phases=("http",), fec_seconds=None, fec_peak_rss_mb=None)["P4"]
+        assert found["verdict"] == NOT_MEASURED
+        assert found["reason"] == "phase not run (--phases): fec"
+        assert judged_all()["P4"]["measured"] == {"seconds": 25.0, "peak_rss_mb": 150.0}
 
 
 class TestReportingTargets:

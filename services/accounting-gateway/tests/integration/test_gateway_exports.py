@@ -9,16 +9,27 @@ import re
 import shutil
 import subprocess
 from collections import defaultdict
+from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import gateway_samples as samples
 import pytest
+import sqlalchemy as sa
 from gateway_harness import SIREN, Gateway, running_gateway
 from gateway_scenario import CUSTOMERS, scenario
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from coulisse.accounting_gateway.adapters.rules_file import DEFAULT_RULES, load_rulebook
+from coulisse.accounting_gateway.adapters.tables import auxiliary_accounts
+from coulisse.accounting_gateway.application.exports import (
+    fec_export_formatted_by_database,
+    fec_export_formatted_in_python,
+)
+from coulisse.accounting_gateway.domain.chart import Journals
 from coulisse.accounting_gateway.domain.fec import FEC_COLUMNS
+from coulisse.platform.db import create_engine
 
 pytestmark = pytest.mark.integration
 
@@ -137,3 +148,62 @@ def check_fec(text: str, entry_count: int) -> None:
     assert all(debit == credit > 0 for debit, credit in totals.values())
     lettered = [r for r in records if r["EcritureLet"]]
     assert {r["CompteNum"] for r in lettered} == {"411", "416"}
+
+
+# Labels as people type them: tabs, line breaks, non-breaking and ideographic spaces, runs of
+# spaces, spaces at the ends, a text that is only whitespace.
+AWKWARD = ("  Frais\tde  dossier\r\nclient\xa0X\u3000 ", "Régul.\x1c\u2009n°\u202f12", " \t ")
+ONLY_WHITESPACE = AWKWARD[2]
+
+
+async def exported(
+    export: Callable[..., AsyncIterator[str]], engine: AsyncEngine, journals: Journals
+) -> str:
+    return "".join([chunk async for chunk in export(engine, fiscal_year=2026, journals=journals)])
+
+
+async def test_the_fec_formatted_by_postgresql_is_the_fec_formatted_in_python(
+    make_database: Any, kafka_bootstrap: str
+) -> None:
+    async with running_gateway(make_database, kafka_bootstrap) as gateway:
+        await booked_scenario(gateway)
+        for number, text in enumerate(AWKWARD[:2]):
+            created = await gateway.client.post(
+                "/v1/journal-entries",
+                json={
+                    "entry_date": "2026-03-02",
+                    "label": text,
+                    "piece_ref": f"{text}{number}",
+                    "lines": [
+                        {"account": "658", "debit": "1234567.05", "label": text},
+                        {"account": "512", "credit": "1234567.05"},
+                    ],
+                },
+            )
+            assert created.status_code == 201, created.text
+        engine = create_engine(gateway.database_url)
+        try:
+            # The customers' labels in the books, as awkward, one of them only whitespace.
+            async with engine.begin() as connection:
+                await connection.execute(
+                    sa.update(auxiliary_accounts).values(
+                        label=sa.func.concat(AWKWARD[0], auxiliary_accounts.c.account_number)
+                    )
+                )
+                first = await connection.scalar(
+                    sa.select(sa.func.min(auxiliary_accounts.c.account_number))
+                )
+                await connection.execute(
+                    sa.update(auxiliary_accounts)
+                    .where(auxiliary_accounts.c.account_number == first)
+                    .values(label=ONLY_WHITESPACE)
+                )
+            journals = load_rulebook(DEFAULT_RULES).journals
+            by_database = await exported(fec_export_formatted_by_database, engine, journals)
+            in_python = await exported(fec_export_formatted_in_python, engine, journals)
+        finally:
+            await engine.dispose()
+        assert by_database == in_python
+        assert "\tFrais de dossier client X\t" in by_database
+        assert "\t1234567,05\t0,00\t" in by_database
+        assert f"\t{first}\t\t" in by_database

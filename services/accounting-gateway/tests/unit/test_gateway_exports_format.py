@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date
 from decimal import Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from coulisse.accounting_gateway.adapters.fec_sql import SPACES, WHITESPACE
 from coulisse.accounting_gateway.domain.fec import (
     FEC_COLUMNS,
     FecLine,
@@ -119,3 +121,9 @@ def test_a_transaction_for_hledger() -> None:
     assert second.split()[:3] == ["706", "-120.00", "EUR"]
     assert ledger_account("411", None) == "411"
     assert "account 411:C000042" in journal_preamble(["411:C000042", "706"])
+
+
+def test_postgresql_s_fec_lines_clean_up_every_whitespace_python_splits_on() -> None:
+    every = {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+    assert set(WHITESPACE) == every
+    assert len(SPACES) == len(WHITESPACE)

@@ -555,8 +555,10 @@ def bench(
     ] = True,
     phases: Annotated[
         str,
-        typer.Option(help="Phases to run, comma-separated: http, drain, latency, raw, reporting."),
-    ] = "http,drain,latency,raw,reporting",
+        typer.Option(
+            help="Phases to run, comma-separated: http, drain, latency, raw, reporting, fec."
+        ),
+    ] = "http,drain,latency,raw,reporting,fec",
     view_calls: Annotated[
         int, typer.Option(min=20, help="Calls of the 360° view timed in each repetition.")
     ] = 200,

@@ -13,6 +13,7 @@ from .adapters.rules_file import RuleBookSource
 from .adapters.uow import GatewayUnitOfWork
 from .config import GatewaySettings
 from .entrypoints import (
+    bulk_post,
     consumers,
     exports_api,
     journal_api,
@@ -77,6 +78,7 @@ definition = ServiceDefinition[GatewaySettings, GatewayUnitOfWork](
     alembic_ini=SERVICE_ROOT / "alembic.ini",
     consumers=consumers.consumers,
     metrics=metrics.books_metrics,
+    commands=[bulk_post.post_events],
     openapi_tags=[
         {"name": "journal entries", "description": "Posted entries, manual entries, reversals."},
         {"name": "reports", "description": "Trial balance, general ledger and sub-ledgers."},

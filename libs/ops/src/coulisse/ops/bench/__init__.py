@@ -4,7 +4,8 @@ Modules: `figures` (the arithmetic and the sanity checks, pure), `drive` (the HT
 `broker` (offsets, lag poller, raw Kafka limit), `database` (commit timestamps, counts,
 `pg_stat_activity` samples), `bare` (the bare reference endpoint), `raw_postgres` (the raw
 PostgreSQL limit), `profiling` (py-spy), `customer_360` and `streams` (reporting's 360° view and
-live stream), `phases` and `run` (the phases and the report).
+live stream), `fec_books` and `fec` (the P4 books and their FEC export), `phases` and `run` (the
+phases and the report).
 """
 
 from coulisse.ops.bench.broker import Offsets, read_all

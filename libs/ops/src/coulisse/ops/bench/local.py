@@ -64,6 +64,10 @@ def target(stack: Stack) -> Target:
         reports_token=mint(
             stack.paths.jwt_secret, ["reports:read"], subject="bench", ttl_seconds=6 * 3600
         ),
+        accounting_token=mint(
+            stack.paths.jwt_secret, ["accounting:read"], subject="bench", ttl_seconds=6 * 3600
+        ),
+        gateway_environment=stack.supervisor.program_environment(GATEWAY),
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -54,6 +54,10 @@ class Target:
     reporting_url: str
     reports_token: str
     """A token with `reports:read` only, as a reporting screen holds."""
+    accounting_token: str = ""
+    """A token with `accounting:read` only, as an accountant's export holds."""
+    gateway_environment: dict[str, str] = field(default_factory=dict)
+    """The stack's gateway program environment: the FEC phase runs a gateway of its own."""
 
 
 @dataclass

@@ -10,9 +10,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ..adapters.fec_sql import fec_lines_query
 from ..adapters.tables import auxiliary_accounts, journal_entries, journal_lines, letters
 from ..domain.chart import Journals
-from ..domain.fec import FecLine, fec_header, fec_line
+from ..domain.fec import LINE_END, FecLine, fec_header, fec_line
 from ..domain.plain_text_ledger import (
     Posting,
     Transaction,
@@ -22,6 +23,7 @@ from ..domain.plain_text_ledger import (
 )
 
 CHUNK_LINES = 500
+DATABASE_CHUNK_LINES = 5000
 
 
 def _lines_query() -> sa.Select[Any]:
@@ -55,10 +57,29 @@ def _lines_query() -> sa.Select[Any]:
     )
 
 
-async def fec_export(
+def fec_export(engine: AsyncEngine, *, fiscal_year: int, journals: Journals) -> AsyncIterator[str]:
+    """The FEC of a fiscal year, in order of validation (which is each journal's number order).
+
+    On PostgreSQL the database formats the lines (`adapters.fec_sql`); elsewhere, Python."""
+    if engine.dialect.name == "postgresql":
+        return fec_export_formatted_by_database(engine, fiscal_year=fiscal_year, journals=journals)
+    return fec_export_formatted_in_python(engine, fiscal_year=fiscal_year, journals=journals)
+
+
+async def fec_export_formatted_by_database(
     engine: AsyncEngine, *, fiscal_year: int, journals: Journals
 ) -> AsyncIterator[str]:
-    """The FEC of a fiscal year, in order of validation (which is each journal's number order)."""
+    yield fec_header()
+    query = fec_lines_query(fiscal_year, journals.labels)
+    async with engine.connect() as connection:
+        result = await connection.stream(query.execution_options(yield_per=DATABASE_CHUNK_LINES))
+        async for lines in result.scalars().partitions():
+            yield LINE_END.join(lines) + LINE_END
+
+
+async def fec_export_formatted_in_python(
+    engine: AsyncEngine, *, fiscal_year: int, journals: Journals
+) -> AsyncIterator[str]:
     query = (
         _lines_query()
         .where(journal_entries.c.fiscal_year == fiscal_year)
