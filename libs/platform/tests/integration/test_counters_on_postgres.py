@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
-from coulisse.platform.counters import advance, next_value
+from coulisse.platform.counters import advance, next_row, next_value
 from coulisse.platform.db import create_engine, session_factory
 
 pytestmark = pytest.mark.integration
@@ -30,6 +31,14 @@ taken = sa.Table(
     sa.Column("number", sa.Integer()),
 )
 SERIES = [("VT", 2026), ("BQ", 2026)]
+# Series that keep their last date, as billing's numbering does.
+dated = sa.Table(
+    "dated",
+    metadata,
+    sa.Column("series", sa.String(5), primary_key=True),
+    sa.Column("value", sa.BigInteger(), nullable=False),
+    sa.Column("last_date", sa.Date(), nullable=True),
+)
 
 
 async def test_concurrent_callers_get_every_number_once_and_rollbacks_leave_no_gap(
@@ -64,5 +73,27 @@ async def test_concurrent_callers_get_every_number_once_and_rollbacks_leave_no_g
                 got = sorted(r.number for r in rows if (r.journal, r.year) == (journal, year))
                 assert got == list(range(1, 33))
                 assert await next_value(session, numbers, (journal, year)) == 33
+    finally:
+        await engine.dispose()
+
+
+async def test_a_counter_keeps_its_latest_date_in_the_statement_that_advances_it(
+    make_database: Callable[[], Awaitable[str]],
+) -> None:
+    engine = create_engine(await make_database())
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        sessions = session_factory(engine)
+        async with sessions.begin() as session:
+            taken = [
+                await next_row(session, dated, "F", keep_latest={"last_date": day})
+                for day in (date(2026, 3, 1), date(2026, 3, 5), date(2026, 3, 2))
+            ]
+        assert [(r.value, r.last_date) for r in taken] == [
+            (1, date(2026, 3, 1)),
+            (2, date(2026, 3, 5)),
+            (3, date(2026, 3, 5)),
+        ]
     finally:
         await engine.dispose()

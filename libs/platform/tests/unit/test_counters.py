@@ -71,3 +71,28 @@ async def test_a_composite_key_returns_the_whole_counter_row(sqlite_engine: Asyn
         assert (second.value, second.last_date) == (2, date(2026, 3, 1))
         assert (await next_row(session, series, ("F", 2027))).value == 1
         assert (await next_row(session, series, ("A", 2026))).value == 1
+
+
+async def test_a_counter_keeps_the_latest_value_in_the_same_statement(
+    sqlite_engine: AsyncEngine,
+) -> None:
+    sessions = session_factory(sqlite_engine)
+    async with sessions.begin() as session:
+
+        async def take(day: date) -> tuple[int, date]:
+            row = await next_row(session, series, ("F", 2026), keep_latest={"last_date": day})
+            return int(row.value), row.last_date
+
+        assert await take(date(2026, 3, 1)) == (1, date(2026, 3, 1))
+        assert await take(date(2026, 3, 5)) == (2, date(2026, 3, 5))
+        # An earlier value leaves the later one: the caller sees it was not the latest.
+        assert await take(date(2026, 3, 2)) == (3, date(2026, 3, 5))
+        assert await take(date(2026, 3, 5)) == (4, date(2026, 3, 5))
+        # A row whose column was never set takes the value given.
+        await session.execute(sa.insert(series).values(series="A", year=2026, value=7))
+        row = await next_row(
+            session, series, ("A", 2026), keep_latest={"last_date": date(2026, 1, 9)}
+        )
+        assert (row.value, row.last_date) == (8, date(2026, 1, 9))
+        # Without it, the column is left as it is.
+        assert (await next_row(session, series, ("F", 2026))).last_date == date(2026, 3, 5)

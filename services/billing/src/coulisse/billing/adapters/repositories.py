@@ -1,9 +1,13 @@
 """Repositories: load and save aggregates; what they hand out is tracked by the unit of work.
 
-Rows that a command changes are read `FOR UPDATE` (ordered by id, so two commands locking several
-invoices never deadlock). Lock order across a transaction: invoices, then a numbering counter,
-then the customer's row (their credit). SQLite ignores `FOR UPDATE`: its single writer lock
-serializes the writes instead.
+Rows that a command changes are read `FOR NO KEY UPDATE` (ordered by id, so two commands locking
+several invoices never deadlock): it serializes the commands that change a row and, unlike
+`FOR UPDATE`, does not wait for the key-share locks that inserting a row referencing it takes (a
+payment changing a customer's credit does not wait for an invoice of theirs that waits for its
+number). Lock order across a transaction: invoices, then the customer's row (their credit), then
+a numbering counter, last: every issuer of a series waits for it, so it is taken once everything
+else is written and held only for what needs the number. SQLite ignores these locks: its single
+writer lock serializes the writes instead.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ class CustomerRepository(Repository):
     async def get(self, customer_id: UUID, *, for_update: bool = False) -> BillingCustomer | None:
         query = sa.select(customers).where(customers.c.id == customer_id)
         if for_update:
-            query = query.with_for_update()
+            query = query.with_for_update(key_share=True)
         row = (await self.session.execute(query)).mappings().first()
         return None if row is None else rows.customer_from_row(row)
 
@@ -101,7 +105,7 @@ class InvoiceRepository(Repository):
 
     async def _load(self, query: sa.Select[Any], for_update: bool = False) -> list[Invoice]:
         if for_update:
-            query = query.order_by(invoices.c.id).with_for_update()
+            query = query.order_by(invoices.c.id).with_for_update(key_share=True)
         found_rows = (await self.session.execute(query)).mappings().all()
         found = await self.with_lines(found_rows)
         for invoice in found:
@@ -232,7 +236,10 @@ class WriteOffRepository(Repository):
 
 class Numbering(Repository):
     """Gapless numbers: a platform counter per series and year, which also keeps the series' last
-    issue date (numbers must follow dates)."""
+    issue date (numbers must follow dates).
+
+    Taking a number locks the series' counter row until commit, so callers take it last: after
+    the document's other rows are written, before only what carries the number."""
 
     async def next(
         self, series: Series, issue_date: date, *, move_after_last: bool = False
@@ -240,14 +247,17 @@ class Numbering(Repository):
         """The next number and the date it is issued at. `move_after_last` dates a document the
         series' last date instead of refusing it (documents billing issues on its own)."""
         year = issue_date.year
-        counter = await next_row(self.session, number_counters, (series, year))
-        value, last_issue_date = int(counter.value), counter.last_issue_date
-        if move_after_last and last_issue_date is not None and issue_date < last_issue_date:
+        # One statement advances the counter and keeps the later of its last date and this one:
+        # a row dated after `issue_date` had that date already, and this document may not precede
+        # it. A refusal raises, and the rollback gives the number back.
+        counter = await next_row(
+            self.session,
+            number_counters,
+            (series, year),
+            keep_latest={"last_issue_date": issue_date},
+        )
+        last_issue_date: date = counter.last_issue_date
+        if move_after_last and issue_date < last_issue_date:
             issue_date = last_issue_date
         check_chronology(series, last_issue_date, issue_date)
-        await self.session.execute(
-            sa.update(number_counters)
-            .where(number_counters.c.series == series, number_counters.c.year == year)
-            .values(last_issue_date=issue_date)
-        )
-        return document_number(series, year, value), issue_date
+        return document_number(series, year, int(counter.value)), issue_date

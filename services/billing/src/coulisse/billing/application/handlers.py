@@ -1,6 +1,10 @@
 """Handlers of commands: invoices, credit notes, payments and refunds.
 
 Each runs inside one unit of work that the caller commits.
+
+A document number is taken last (`uow.numbering.next`): the series' counter row stays locked until
+commit and every issuer of the series waits for it, so everything that does not need the number
+(checks, reads, the document's other rows) is done before, and only what carries the number after.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from ..domain.amounts import Line, check_currency
 from ..domain.calendar import not_in_future
 from ..domain.credit_notes import CreditNote, check_credit_date, check_reason
 from ..domain.customers import BillingCustomer, unknown_customer
-from ..domain.invoices import Invoice
+from ..domain.invoices import Invoice, check_due_date
 from ..domain.numbering import CREDIT_NOTE_SERIES, INVOICE_SERIES
 from ..domain.payments import Payment, duplicate_payment
 from ..domain.refunds import Refund
@@ -70,9 +74,12 @@ async def create_invoice(command: CreateInvoice, uow: BillingUnitOfWork) -> Invo
         due_date=command.due_date,
         now=uow.clock.now(),
     )
+    # Written as a draft first (no number yet), then issued like any draft: its rows and lines
+    # are in before the counter is locked, and numbering it is one UPDATE.
+    await uow.invoices.add(invoice)
     if command.issue:
         await _issue(invoice, customer, uow, command.issue_date, command.due_date)
-    await uow.invoices.add(invoice)
+        await uow.invoices.save(invoice)
     return invoice
 
 
@@ -103,8 +110,9 @@ async def _issue(
     invoice.ensure_draft()
     day = today(uow.clock)
     issue_date = not_in_future(issue_date or day, today=day, field="issue_date")
-    number, issue_date = await uow.numbering.next(INVOICE_SERIES, issue_date)
     due_date = due_date or issue_date + timedelta(days=customer.terms_days)
+    check_due_date(issue_date, due_date)
+    number, issue_date = await uow.numbering.next(INVOICE_SERIES, issue_date)
     invoice.issue(number=number, issue_date=issue_date, due_date=due_date, now=uow.clock.now())
 
 
@@ -118,6 +126,13 @@ async def issue_credit_note(command: IssueCreditNote, uow: BillingUnitOfWork) ->
     check_credit_date(invoice, issue_date)
     lines = invoice.remaining_lines() if command.lines is None else priced_lines(command.lines)
     to_customer_credit = invoice.credit(lines)
+    if to_customer_credit > 0:
+        customer = await known_customer(uow, invoice.customer_id, for_update=True)
+        customer.add_credit(to_customer_credit)
+        await uow.customers.save(customer)
+    await uow.invoices.save(invoice)
+    # The credit note's row cannot exist without its number (nor its lines without the row):
+    # they are what is written after the number is taken.
     number, issue_date = await uow.numbering.next(CREDIT_NOTE_SERIES, issue_date)
     note = CreditNote.issue(
         invoice,
@@ -128,11 +143,6 @@ async def issue_credit_note(command: IssueCreditNote, uow: BillingUnitOfWork) ->
         to_customer_credit=to_customer_credit,
         now=uow.clock.now(),
     )
-    if to_customer_credit > 0:
-        customer = await known_customer(uow, invoice.customer_id, for_update=True)
-        customer.add_credit(to_customer_credit)
-        await uow.customers.save(customer)
-    await uow.invoices.save(invoice)
     await uow.credit_notes.add(note)
     return note
 

@@ -90,13 +90,15 @@ async def issue_fee_invoice(command: IssueFeeInvoice, uow: BillingUnitOfWork) ->
         source_fee_id=command.fee_id,
         now=uow.clock.now(),
     )
+    # Written as a draft, then numbered: the counter is locked last (see handlers).
+    await uow.invoices.add(invoice)
     # Dated the day the fee was assessed, or the series' last date if it has moved on since
     # (numbers follow dates); due at once.
     number, issue_date = await uow.numbering.next(
         INVOICE_SERIES, min(command.assessed_on, today(uow.clock)), move_after_last=True
     )
     invoice.issue(number=number, issue_date=issue_date, due_date=issue_date, now=uow.clock.now())
-    await uow.invoices.add(invoice)
+    await uow.invoices.save(invoice)
     return invoice
 
 
