@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import io
 import re
 import shutil
@@ -201,9 +202,16 @@ async def test_the_fec_formatted_by_postgresql_is_the_fec_formatted_in_python(
             journals = load_rulebook(DEFAULT_RULES).journals
             by_database = await exported(fec_export_formatted_by_database, engine, journals)
             in_python = await exported(fec_export_formatted_in_python, engine, journals)
+            # In slices of three positions: many slices, some empty, made two at a time.
+            sliced = await exported(
+                functools.partial(fec_export_formatted_by_database, slice_positions=3),
+                engine,
+                journals,
+            )
         finally:
             await engine.dispose()
         assert by_database == in_python
+        assert sliced == in_python
         assert "\tFrais de dossier client X\t" in by_database
         assert "\t1234567,05\t0,00\t" in by_database
         assert f"\t{first}\t\t" in by_database

@@ -63,7 +63,7 @@ def fec_date(value: date | None) -> str:
     return "" if value is None else f"{value:%Y%m%d}"
 
 
-def _field(text: str | None) -> str:
+def fec_text(text: str | None) -> str:
     # A tab or a line break inside a label would shift every column after it.
     return "" if text is None else " ".join(text.split())
 
@@ -94,4 +94,4 @@ def fec_line(line: FecLine) -> str:
         None,  # Montantdevise: every amount is in euros
         None,  # Idevise
     )
-    return "\t".join(_field(f) for f in fields) + LINE_END
+    return "\t".join(fec_text(f) for f in fields) + LINE_END
