@@ -11,7 +11,6 @@ be the lines the database holds for the year.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import sys
 import threading
@@ -36,7 +35,8 @@ from coulisse.ops.bench.figures import (
     megabytes,
     spread,
 )
-from coulisse.ops.bench.phases import CpuMeter, wait_ready
+from coulisse.ops.bench.phases import CpuMeter
+from coulisse.ops.bench.served import ServedProcess
 
 SAMPLE_SECONDS = 0.05
 MINIMUM_SAMPLES = 3
@@ -89,49 +89,20 @@ class RssSampler:
         return RssSamples(self.before, tuple(self._samples), self._ended - self._started)
 
 
-class GatewayApi:
+def gateway_api(environment: Mapping[str, str], log: Path) -> ServedProcess:
     """The gateway's HTTP API on the P4 books, in a process of its own on a free port."""
-
-    def __init__(self, environment: Mapping[str, str], log: Path) -> None:
-        self.port = procs.free_port()
-        self.environment = {**environment, "HTTP_HOST": "127.0.0.1", "HTTP_PORT": str(self.port)}
-        self.log = log
-        self.process: asyncio.subprocess.Process | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    async def __aenter__(self) -> GatewayApi:
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        with self.log.open("wb") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                *[sys.executable, "-m", GATEWAY_MODULE, "serve"],
-                env=self.environment,
-                stdout=log,
-                stderr=asyncio.subprocess.STDOUT,
-            )
-        await wait_ready(self.url, 90)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self.process is not None
-        self.process.terminate()
-        try:
-            async with asyncio.timeout(20):
-                await self.process.wait()
-        except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
+    port = procs.free_port()
+    return ServedProcess(
+        [sys.executable, "-m", GATEWAY_MODULE, "serve"],
+        log,
+        port=port,
+        environment={**environment, "HTTP_HOST": "127.0.0.1", "HTTP_PORT": str(port)},
+        ready_seconds=90,
+    )
 
 
 async def export_run(
-    gateway: GatewayApi,
+    gateway: ServedProcess,
     token: str,
     fiscal_year: int,
     expected_lines: int,
@@ -206,7 +177,7 @@ async def measure(
         expected = await fec_lines(connection, fiscal_year)
     finally:
         await connection.close()
-    async with GatewayApi(environment, log) as gateway:
+    async with gateway_api(environment, log) as gateway:
         return [
             await export_run(
                 gateway,

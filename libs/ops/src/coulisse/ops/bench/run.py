@@ -23,7 +23,6 @@ invalid.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import platform
@@ -66,9 +65,9 @@ from coulisse.ops.bench.phases import (
     http_run,
     latency_run,
     settle,
-    wait_ready,
 )
 from coulisse.ops.bench.profiling import Profile
+from coulisse.ops.bench.served import ServedProcess
 from coulisse.ops.bench.streams import describe_stream, stream_run
 from coulisse.ops.postgres import ensure_service_database
 from coulisse.platform.clock import default_clock
@@ -139,44 +138,11 @@ def asyncpg_url(sqlalchemy_url: str) -> str:
     return sqlalchemy_url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
-class BareEndpoint:
+def bare_endpoint(dsn: str, log: Path) -> ServedProcess:
     """The bare reference in a uvicorn process of its own, on a free port."""
-
-    def __init__(self, dsn: str, log: Path) -> None:
-        self.port = procs.free_port()
-        self.dsn = dsn
-        self.log = log
-        self.process: asyncio.subprocess.Process | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int | None:
-        return None if self.process is None else self.process.pid
-
-    async def __aenter__(self) -> BareEndpoint:
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        with self.log.open("wb") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                *[sys.executable, "-m", "coulisse.ops.bench.bare", "--port", str(self.port)],
-                *["--dsn", self.dsn],
-                stdout=log,
-                stderr=asyncio.subprocess.STDOUT,
-            )
-        await wait_ready(self.url, 60)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self.process is not None
-        self.process.terminate()
-        try:
-            async with asyncio.timeout(20):
-                await self.process.wait()
-        except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
+    port = procs.free_port()
+    command = [sys.executable, "-m", "coulisse.ops.bench.bare", "--port", str(port), "--dsn", dsn]
+    return ServedProcess(command, log, port=port)
 
 
 async def run(
@@ -268,7 +234,7 @@ async def http_phase(
     results = context.results
     bare_runs: list[dict[str, Any]] = []
     billing_runs: list[dict[str, Any]] = []
-    async with BareEndpoint(bare_dsn, results / f"bench-{context.stamp}-bare.log") as endpoint:
+    async with bare_endpoint(bare_dsn, results / f"bench-{context.stamp}-bare.log") as endpoint:
         bare_poster = Poster(endpoint.url, context.target.token)
         try:
             bare_documents = Documents(bare_poster, documents.customer_ids)

@@ -81,9 +81,10 @@ async def fec_export_formatted_by_database(
     """The year in slices of `slice_positions` positions, each formatted by the database on a
     connection of its own: while one slice is sent, the next ones are being made (several
     server processes at work, at most `SLICES_AHEAD + 1` slices in memory)."""
-    yield fec_header()
+    # The database is asked before the first byte: a database that is down is still a 503.
     async with engine.connect() as connection:
         first, last = (await connection.execute(positions_query(fiscal_year))).one()
+    yield fec_header()
     if first is None:
         return
     slices = [
