@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal
@@ -12,8 +11,8 @@ from uuid import uuid4
 import gateway_samples as samples
 import pytest
 import sqlalchemy as sa
+from gateway_sqlite import books_on_sqlite
 
-from coulisse.accounting_gateway.adapters.rules_file import DEFAULT_RULES, RuleBookSource
 from coulisse.accounting_gateway.adapters.tables import (
     journal_entries,
     journal_lines,
@@ -21,11 +20,8 @@ from coulisse.accounting_gateway.adapters.tables import (
     suspense,
 )
 from coulisse.accounting_gateway.application.reactions import SourceEvent, post_event
-from coulisse.accounting_gateway.bootstrap import GatewayUnitOfWorkFactory, definition
+from coulisse.accounting_gateway.bootstrap import GatewayUnitOfWorkFactory
 from coulisse.contracts.base import CloudEvent, EventPayload
-from coulisse.platform.clock import SettableClock
-from coulisse.platform.db import create_engine, session_factory
-from coulisse.platform.migrations import upgrade
 from coulisse.platform.tables import outbox_table
 
 CUSTOMER = uuid4()
@@ -35,19 +31,8 @@ TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 @pytest.fixture
 async def sqlite_books(tmp_path: Path) -> AsyncIterator[GatewayUnitOfWorkFactory]:
     """Units of work on a fresh SQLite file: the quick local run's database, no network."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'books.sqlite'}"
-    await asyncio.to_thread(upgrade, definition.alembic_ini, url)
-    engine = create_engine(url)
-    try:
-        clock = SettableClock("2026-10-15T09:00:00Z")
-        yield GatewayUnitOfWorkFactory(
-            session_factory(engine),
-            service="accounting-gateway",
-            rules=RuleBookSource(DEFAULT_RULES, clock),
-            clock=clock,
-        )
-    finally:
-        await engine.dispose()
+    async with books_on_sqlite(tmp_path) as found:
+        yield found
 
 
 def source(payload: EventPayload) -> SourceEvent:

@@ -3,7 +3,6 @@ transactions of a given size."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import AsyncIterator
 from datetime import date
@@ -14,34 +13,20 @@ from uuid import uuid4
 import gateway_samples as samples
 import pytest
 import sqlalchemy as sa
+from gateway_sqlite import books_on_sqlite
 
-from coulisse.accounting_gateway.adapters.rules_file import DEFAULT_RULES, RuleBookSource
 from coulisse.accounting_gateway.adapters.tables import journal_entries, letters
 from coulisse.accounting_gateway.application.bulk_posting import Posted, post_in_transactions
-from coulisse.accounting_gateway.bootstrap import GatewayUnitOfWorkFactory, definition
+from coulisse.accounting_gateway.bootstrap import GatewayUnitOfWorkFactory
 from coulisse.accounting_gateway.entrypoints.bulk_post import read_events
-from coulisse.platform.clock import SettableClock
-from coulisse.platform.db import create_engine, session_factory
-from coulisse.platform.migrations import upgrade
 
 CUSTOMER = uuid4()
 
 
 @pytest.fixture
 async def books(tmp_path: Path) -> AsyncIterator[GatewayUnitOfWorkFactory]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'books.sqlite'}"
-    await asyncio.to_thread(upgrade, definition.alembic_ini, url)
-    engine = create_engine(url)
-    try:
-        clock = SettableClock("2026-10-15T09:00:00Z")
-        yield GatewayUnitOfWorkFactory(
-            session_factory(engine),
-            service="accounting-gateway",
-            rules=RuleBookSource(DEFAULT_RULES, clock),
-            clock=clock,
-        )
-    finally:
-        await engine.dispose()
+    async with books_on_sqlite(tmp_path) as found:
+        yield found
 
 
 def envelopes() -> str:
