@@ -104,9 +104,11 @@ async def test_kill_9_during_a_run_and_a_delivery_loses_and_doubles_nothing(
     assert smtp_server.mails() == []
 
     # 2. Restarted, the same run is made once: one notice, one event; again, nothing more. Its
-    # e-mail goes out, and the process dies before recording that it did.
+    # e-mail goes out, and the process dies before recording that it did. The mail server holds
+    # its answer until both requests are answered: the death then comes after them, not during.
     mail_armed = {**env, "COULISSE_FAILPOINTS": "collections.notice.sent"}
     process = testing.start_service(MODULE, mail_armed, tmp_path / "collections.log")
+    smtp_server.hold()
     try:
         await testing.wait_ready(base_url, process)
         async with httpx.AsyncClient(base_url=base_url, headers=AGENT, timeout=30) as client:
@@ -118,8 +120,10 @@ async def test_kill_9_during_a_run_and_a_delivery_loses_and_doubles_nothing(
             again = await client.post("/v1/dunning/runs", json=RUN)
             assert again.status_code == 201 and again.json()["repeated"] is True
             notice_id = first.json()["notices"][0]["id"]
+        smtp_server.release()
         await asyncio.to_thread(process.wait, 30)
     finally:
+        smtp_server.release()
         testing.stop(process)
     assert process.returncode == -signal.SIGKILL
     [sent_once] = smtp_server.mails()

@@ -387,13 +387,28 @@ class ReceivedMail:
 
 @dataclass
 class SmtpServer:
-    """aiosmtpd's handler, on `port`: keeps what it accepted (from the server's own thread)."""
+    """aiosmtpd's handler, on `port`: keeps what it accepted (from the server's own thread).
+
+    `hold()` makes it wait before answering a message's DATA, until `release()`: a test then
+    decides when a sender learns that its mail went out."""
 
     port: int
     received: list[ReceivedMail] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    open: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.open.set()
+
+    def hold(self) -> None:
+        self.open.clear()
+
+    def release(self) -> None:
+        self.open.set()
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if not self.open.is_set():
+            await asyncio.to_thread(self.open.wait, 60)
         content = envelope.original_content or b""
         with self.lock:
             self.received.append(
