@@ -33,10 +33,10 @@ def test_the_schedule_is_drawn_from_the_seed_and_holds_every_fault_asked_for() -
     assert config.warm_up_seconds <= instants[0] and instants[-1] <= config.expected_seconds
 
 
-def test_relay_failpoints_take_billing_and_the_gateway_in_turn() -> None:
+def test_relay_failpoints_take_billings_and_the_gateways_relay_in_turn() -> None:
     plan = schedule(ChaosConfig(service_kills=0, failpoint_faults=2), random.Random(1))
     targets = {f.target for _, f in plan if f.failpoint == "relay.before_publish"}
-    assert targets == {"billing", "accounting-gateway"}
+    assert targets == {"billing-relay", "accounting-gateway-relay"}
 
 
 def test_gaps_name_what_is_missing_or_repeated_per_series() -> None:

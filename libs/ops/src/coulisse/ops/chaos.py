@@ -10,8 +10,8 @@ Against a running stack (`coulisse up --no-demo`, or a test's own), the campaign
 3. meanwhile injects faults one after the other, in an order and at instants drawn from `seed`:
    SIGKILL of each service process, SIGSTOP then SIGCONT of the broker, SIGKILL of the broker,
    SIGKILL of PostgreSQL's postmaster, and each failpoint (`coulisse.platform.failpoints`) in a
-   one-off process of the service, started with `COULISSE_FAILPOINTS` while its supervised
-   program is stopped; after each fault it measures the time until every service is ready again;
+   one-off process of the program that reaches it (the service, or its relay), started with
+   `COULISSE_FAILPOINTS` while that supervised program is stopped; after each fault it measures the time until every service is ready again;
 4. waits for the system to settle (outboxes empty, consumers caught up, every document
    journaled), then checks: each accepted document exists once in billing, has one event and one
    journal entry; invoice, credit note and entry numbers have no gap; the trial balance balances;
@@ -54,7 +54,7 @@ from coulisse.ops import signals
 from coulisse.ops.bench import BOOKS_LINE, Offsets, invoice_body, payment_body, percentile, read_all
 from coulisse.ops.kafka import PROGRAM as KAFKA
 from coulisse.ops.postgres import PROGRAM as POSTGRES
-from coulisse.ops.services import Service
+from coulisse.ops.services import Service, by_name
 from coulisse.ops.stack import Stack
 from coulisse.platform.clock import default_clock, today
 
@@ -62,9 +62,13 @@ Status = Callable[[str], None]
 
 SERVICES = ("customer", "billing", "collections", "accounting-gateway", "reporting")
 CUSTOMER, BILLING, COLLECTIONS, GATEWAY, REPORTING = SERVICES
+# The supervised programs that run only a service's outbox relay (see `Stack.programs`).
+RELAYS = tuple(by_name(service).relay_program for service in SERVICES)
+BILLING_RELAY, GATEWAY_RELAY = by_name(BILLING).relay_program, by_name(GATEWAY).relay_program
+# Each failpoint is armed in the program that reaches it.
 FAILPOINTS: dict[str, tuple[str, ...]] = {
-    "relay.before_publish": (BILLING, GATEWAY),
-    "relay.after_publish": (GATEWAY, BILLING),
+    "relay.before_publish": (BILLING_RELAY, GATEWAY_RELAY),
+    "relay.after_publish": (GATEWAY_RELAY, BILLING_RELAY),
     "accounting.after_commit": (GATEWAY,),
     "collections.run.recorded": (COLLECTIONS,),
     "collections.notice.sent": (COLLECTIONS,),
@@ -444,7 +448,9 @@ class Injector:
         self.http = http
         self.supervisor = stack.supervisor
         self.services = {s.name: s for s in stack.services() if s.name in SERVICES}
-        self.programs = [*SERVICES, KAFKA] + (
+        self.owners = {p: s for s in self.services.values() for p in (s.name, s.relay_program)}
+        """The service each supervised program runs."""
+        self.programs = [*SERVICES, *RELAYS, KAFKA] + (
             [POSTGRES] if stack.state.database == "postgres" else []
         )
         faults = config.failpoint_faults
@@ -543,7 +549,7 @@ class Injector:
         it kills itself there, then the program started again."""
         assert fault.failpoint is not None
         name = fault.target
-        service = self.services[name]
+        service = self.owners[name]
         environment = await asyncio.to_thread(self.supervisor.program_environment, name)
         environment["COULISSE_FAILPOINTS"] = fault.failpoint
         run: DunningRunCheck | None = None

@@ -217,7 +217,9 @@ def up(
             "Zipkin is still starting (about 10 s): spans of the first requests may be missing"
         )
     out.print("Metrics: <service>/metrics (Prometheus text); `coulisse status` sums them up")
-    out.print(f"Logs: {paths.logs}/<service>.log, kafka.log, postgres.log, supervisord.log")
+    out.print(
+        f"Logs: {paths.logs}/<service>.log, <service>-relay.log, kafka.log, postgres.log, supervisord.log"
+    )
     out.print(f"Kafka: {stack.kafka.bootstrap_servers}   database: {stack.state.database}")
     out.print(
         f"Mail: notices go to the SMTP sink on 127.0.0.1:{stack.state.mail_port}; "
@@ -312,6 +314,13 @@ def status() -> None:
         pid = info.get("pid") or None
         state = info.get("statename", "not supervised")
         row(service.name, pid, f"{state}; /readyz: {ready[service.name]}", service.name)
+        relay = processes.get(service.relay_program, {})
+        row(
+            service.relay_program,
+            relay.get("pid") or None,
+            f"{relay.get('statename', 'not supervised')}; its outbox relay",
+            service.relay_program,
+        )
     sink = processes.get(MAILSINK, {})
     row(
         MAILSINK,

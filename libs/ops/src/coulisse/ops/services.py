@@ -23,6 +23,11 @@ class Service:
         return f"coulisse_{self.package}"
 
     @property
+    def relay_program(self) -> str:
+        """The supervised program that runs only the service's outbox relay (see `Stack`)."""
+        return f"{self.name}-relay"
+
+    @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 

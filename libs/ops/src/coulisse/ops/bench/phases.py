@@ -30,9 +30,11 @@ from coulisse.ops.bench.figures import (
     spread,
 )
 from coulisse.ops.bench.profiling import Profile
+from coulisse.ops.services import by_name
 
 GATEWAY = "accounting-gateway"
 BILLING = "billing"
+BILLING_RELAY = by_name(BILLING).relay_program
 
 
 @dataclass
@@ -144,15 +146,18 @@ async def http_run(
     server_pid: int | None,
     database: str,
     label: str,
+    relay_pid: int | None = None,
 ) -> dict[str, Any]:
     """`count` invoices by `concurrency` clients, the pipeline running; the client's rate,
-    checked against the invoices' commit timestamps in the database."""
+    checked against the invoices' commit timestamps in the database. `relay_pid`: the server's
+    outbox relay when it runs in a process of its own (its CPU is counted apart)."""
     await settle(context)
     context.status(f"{label}: {count} invoices")
     makes: list[Make] = [documents.invoice] * count
     pids = {
         "bench_client": psutil.Process().pid,
         "server": server_pid,
+        "server_relay": relay_pid,
         "postgres": context.target.postgres_pid(),
     }
     async with db.ActivitySampler(context.target.admin_url, database) as sampler:

@@ -56,6 +56,7 @@ from coulisse.ops.bench.figures import (
 )
 from coulisse.ops.bench.phases import (
     BILLING,
+    BILLING_RELAY,
     Context,
     Target,
     describe_drain,
@@ -255,6 +256,7 @@ async def http_phase(
                         documents,
                         config.invoices,
                         server_pid=context.target.pid(BILLING),
+                        relay_pid=context.target.pid(BILLING_RELAY),
                         database=db.BILLING_DB,
                         label=f"billing, run {repetition + 1}",
                     )
