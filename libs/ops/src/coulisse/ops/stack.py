@@ -317,9 +317,9 @@ class Stack:
     def programs(self, envs: Mapping[str, Mapping[str, str]]) -> list[Program]:
         """Each service runs as two programs: its HTTP API, consumers and workers in one, its
         outbox relay in another (`<service>-relay`). The relay then has a core's time of its
-        own instead of sharing one event loop with the consumers: the gateway posts about 40 %
-        more events per second that way (`make bench`, drain phase). Several relays are safe:
-        one at a time holds the service's relay lock and publishes."""
+        own instead of sharing one event loop with the consumers (the gateway's drain, measured
+        in docs/operations.md). Several relays are safe: one at a time holds the service's relay
+        lock and publishes."""
         services = [
             Program(
                 name=program,
