@@ -10,7 +10,10 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+import sqlalchemy as sa
 from collections_harness import AGENT, Collections, invoice_issued, payment, problem_fields
+
+from coulisse.platform.db import create_engine
 
 pytestmark = pytest.mark.integration
 
@@ -234,3 +237,50 @@ async def test_a_day_without_an_interest_rate_stops_the_whole_run(
     preview = await collections.run(date(2026, 7, 1), dry_run=True)
     assert preview.status_code == 409 and problem_fields(preview) == ["rates"]
     assert (await run_on(collections, date(2026, 6, 30)))["notices"] == []
+
+
+async def test_a_run_and_a_consumer_writing_receivables_out_of_order_do_not_deadlock(
+    collections: Collections,
+) -> None:
+    """A consumer's batch writes receivables in the order of its events, a run locks them in the
+    order of their ids. The consumer holds the later invoice and is about to write the earlier
+    one when the run starts: the run must wait for the consumer, not take the earlier invoice
+    and deadlock with it (the consumer's write would then wait on the run)."""
+    customer_id = await collections.register()
+    earlier, later = sorted([uuid4(), uuid4()])
+    for invoice_id in (earlier, later):
+        await collections.deliver(invoice_issued(customer_id, "100.00", invoice_id=invoice_id))
+    touch = sa.text("UPDATE receivables SET updated_at = updated_at WHERE invoice_id = :id")
+    # Connections of their own: the service's pool is for the service.
+    engine = create_engine(collections.runtime.settings.effective_database_url)
+    async with engine.connect() as consumer:
+        transaction = await consumer.begin()
+        await consumer.execute(touch, {"id": later})
+
+        collections.on(date(2026, 1, 13))
+        run = asyncio.create_task(collections.run(date(2026, 1, 13)))
+        # The run waits on a lock held by this transaction.
+        async with engine.connect() as watcher:
+            for _ in range(200):
+                waiting = await watcher.scalar(
+                    sa.text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND wait_event_type = 'Lock'"
+                    )
+                )
+                if waiting:
+                    break
+                await asyncio.sleep(0.05)
+            assert waiting, "the run never waited for the consumer's transaction"
+        # Before the deadlock detector (1 s) could step in: the write goes through at once.
+        await consumer.execute(sa.text("SET LOCAL lock_timeout = '500ms'"))
+        await consumer.execute(touch, {"id": earlier})
+        assert not run.done()
+        await transaction.commit()
+    await engine.dispose()
+    answer = await run
+    assert answer.status_code == 201, answer.text
+    assert {i for n in answer.json()["notices"] for i in n["invoice_ids"]} == {
+        str(earlier),
+        str(later),
+    }

@@ -162,6 +162,7 @@ async def run(command: RunDunning, uow: CollectionsUnitOfWork) -> DunningRun:
             earlier = DunningRun(as_of=command.as_of)
         earlier.repeated = True
         return earlier
+    await uow.receivables.hold_writers()
     portfolio = await load_portfolio(uow, for_update=True)
     promises, plans = portfolio.review(command.as_of)
     done = run_dunning(
