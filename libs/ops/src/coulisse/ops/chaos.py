@@ -11,7 +11,8 @@ Against a running stack (`coulisse up --no-demo`, or a test's own), the campaign
    SIGKILL of each service process, SIGSTOP then SIGCONT of the broker, SIGKILL of the broker,
    SIGKILL of PostgreSQL's postmaster, and each failpoint (`coulisse.platform.failpoints`) in a
    one-off process of the program that reaches it (the service, or its relay), started with
-   `COULISSE_FAILPOINTS` while that supervised program is stopped; after each fault it measures the time until every service is ready again;
+   `COULISSE_FAILPOINTS` while that supervised program is stopped; after each fault it measures
+   the time until every service is ready again;
 4. waits for the system to settle (outboxes empty, consumers caught up, every document
    journaled), then checks: each accepted document exists once in billing, has one event and one
    journal entry; invoice, credit note and entry numbers have no gap; the trial balance balances;

@@ -218,7 +218,8 @@ def up(
         )
     out.print("Metrics: <service>/metrics (Prometheus text); `coulisse status` sums them up")
     out.print(
-        f"Logs: {paths.logs}/<service>.log, <service>-relay.log, kafka.log, postgres.log, supervisord.log"
+        f"Logs: {paths.logs}/<service>.log, <service>-relay.log, kafka.log, postgres.log, "
+        "supervisord.log"
     )
     out.print(f"Kafka: {stack.kafka.bootstrap_servers}   database: {stack.state.database}")
     out.print(
