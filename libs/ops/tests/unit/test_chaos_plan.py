@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from datetime import date
 
-from coulisse.ops.chaos import FAILPOINTS, ChaosConfig, gaps, schedule
+import pytest
+
+from coulisse.ops.chaos import FAILPOINTS, ChaosConfig, first_run_on, gaps, schedule
+from coulisse.platform.clock import START_ENV
 
 
 def test_the_schedule_is_drawn_from_the_seed_and_holds_every_fault_asked_for() -> None:
@@ -50,3 +54,13 @@ def test_gaps_name_what_is_missing_or_repeated_per_series() -> None:
     }
     assert found["A2026-"]["repeated"] == 1
     assert gaps(["VT-2026-000001", "VT-2026-000002"])["VT-2026-"]["missing_count"] == 0
+
+
+def test_the_interrupted_runs_end_the_day_before_yesterday(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two faults for each of the two collections failpoints: four runs, one a day, the last one
+    two days before today (today is the daily run's); `coulisse chaos` refuses to start when
+    collections already ran on or after the first."""
+    monkeypatch.setenv(START_ENV, "2026-12-02T10:00:00Z")
+    assert first_run_on(ChaosConfig(failpoint_faults=2)) == date(2026, 11, 27)
+    only_relays = ChaosConfig(failpoint_faults=2, failpoints=("relay.after_publish",))
+    assert first_run_on(only_relays) == date(2026, 12, 1)

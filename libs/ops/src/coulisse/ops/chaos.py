@@ -454,11 +454,7 @@ class Injector:
         self.programs = [*SERVICES, *RELAYS, KAFKA] + (
             [POSTGRES] if stack.state.database == "postgres" else []
         )
-        faults = config.failpoint_faults
-        runs = faults * sum(1 for name in config.failpoints if name.startswith("collections."))
-        # Runs are dated in the past, one day after the other, the last one before today: a run
-        # may not go back before the last one, and today stays free for the daily run.
-        self.next_run_on = today(default_clock()) - timedelta(days=runs + 1)
+        self.next_run_on = first_run_on(config)
         self.runs: list[DunningRunCheck] = []
         self.kills: Counter[str] = Counter()
         """SIGKILLs made per supervised program, for the check against supervisord's count."""
@@ -738,6 +734,26 @@ def gaps(numbers: Iterable[str]) -> dict[str, Any]:
 
 def _no_gap(found: dict[str, Any]) -> bool:
     return all(s["missing_count"] == 0 and s["repeated"] == 0 for s in found.values())
+
+
+def first_run_on(config: ChaosConfig) -> date:
+    """The date of the campaign's first interrupted dunning run. Runs are dated in the past, one
+    day after the other, the last one before today: a run may not go back before the last one,
+    and today stays free for the daily run."""
+    faults = config.failpoint_faults
+    runs = faults * sum(1 for name in config.failpoints if name.startswith("collections."))
+    return today(default_clock()) - timedelta(days=runs + 1)
+
+
+async def last_run_on(stack: Stack) -> date | None:
+    """The date of the last dunning run collections recorded, if any."""
+    found = await _fetch(
+        stack.postgres.admin_url,
+        stack.service(COLLECTIONS).database,
+        "SELECT max(last_run_on) FROM run_log",
+    )
+    last = found[0][0] if found else None
+    return last if isinstance(last, date) else None
 
 
 def _database_url(admin_url: str, database: str) -> str:

@@ -657,7 +657,7 @@ def chaos(
     if stack.state.database != "postgres":
         raise fail("the campaign kills PostgreSQL: it needs the stack on PostgreSQL, not SQLite")
     processes = stack.supervisor.processes()
-    needed = [*campaign.SERVICES, KAFKA, POSTGRES]
+    needed = [*campaign.SERVICES, *campaign.RELAYS, KAFKA, POSTGRES]
     missing = [n for n in needed if processes.get(n, {}).get("statename") != "RUNNING"]
     if missing:
         raise fail(
@@ -672,6 +672,14 @@ def chaos(
         seed=seed,
         settle_timeout=settle_timeout,
     )
+    first = campaign.first_run_on(config)
+    last = asyncio.run(campaign.last_run_on(stack))
+    if last is not None and last >= first:
+        raise fail(
+            f"collections already ran dunning as of {last}: the campaign's interrupted runs are "
+            f"dated from {first} on and cannot go back in time; run it on fresh data "
+            "(`coulisse down --purge`, then `make chaos`)"
+        )
     token = mint(paths.jwt_secret, ["all"], subject="chaos", ttl_seconds=24 * 3600)
     with step("Chaos campaign (documents, faults, settling, checks)") as update:
         report = asyncio.run(campaign.run(stack, config, token, update))
