@@ -19,15 +19,13 @@ from typing import Any, Generic, Protocol, TypeVar
 import typer
 import uvicorn
 from aiokafka.admin import AIOKafkaAdminClient
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from faststream.kafka import KafkaBroker
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from prometheus_client.core import Metric
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from coulisse.platform import db
 from coulisse.platform.auth import TokenVerifier
@@ -229,38 +227,20 @@ def install_middlewares(app: FastAPI, settings: ServiceSettings) -> None:
             max_age=600,
         )
 
-    app.add_middleware(LimitsAndTrace, max_body_bytes=settings.max_body_bytes)
-
-
-class LimitsAndTrace:
-    """Refuses a body announced over the limit (413) before the app reads it, and names the
-    request's trace in `X-Trace-Id`. Plain ASGI: Starlette's `BaseHTTPMiddleware` would copy each
-    answer through a task and a stream, a cost paid by every request."""
-
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
-        self.app = app
-        self.max_body_bytes = max_body_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        length = Headers(scope=scope).get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-            refused = problem(
-                413, "Payload too large", f"the body exceeds {self.max_body_bytes} bytes"
+    @app.middleware("http")
+    async def limits_and_trace(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > settings.max_body_bytes):
+            return problem(
+                413, "Payload too large", f"the body exceeds {settings.max_body_bytes} bytes"
             )
-            await refused(scope, receive, send)
-            return
-
-        async def send_with_trace(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                trace_id = current_trace_id()
-                if trace_id:
-                    MutableHeaders(scope=message)["X-Trace-Id"] = trace_id
-            await send(message)
-
-        await self.app(scope, receive, send_with_trace)
+        response = await call_next(request)
+        trace_id = current_trace_id()
+        if trace_id:
+            response.headers["X-Trace-Id"] = trace_id
+        return response
 
 
 async def start_runtime(
