@@ -135,6 +135,18 @@ async def test_invoices_issued_at_once_by_two_processes_are_numbered_without_gap
     numbers = await cluster.numbers(tables.invoices)
     assert numbers == [f"F{year}-{n:06d}" for n in range(1, 182)]
     async with cluster.engine.connect() as conn:
+        # A refused invoice shared its transaction with others (group commit) and was rolled back
+        # to its savepoint: not even its draft rows are left.
+        rows = await conn.scalar(sa.select(sa.func.count()).select_from(tables.invoices))
+        assert rows == 181
+        # The outbox rows of invoices committed together share their transaction's id (they are
+        # written at commit, outside the savepoints): groups did form.
+        transactions = await conn.scalar(
+            sa.select(sa.func.count(sa.distinct(sa.text("xmin::text"))))
+            .select_from(outbox_table)
+            .where(outbox_table.c.event_type == "billing.invoice.issued.v1")
+        )
+        assert transactions is not None and transactions < 181
         events = (
             await conn.execute(
                 sa.select(outbox_table.c.value).where(

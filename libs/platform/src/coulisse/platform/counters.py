@@ -52,16 +52,17 @@ async def advance_rows(
     keys = {_key_values(key): key for key in steps}
     # One statement for every series; it locks rows in the order given, sorted here so that two
     # transactions never wait on each other in a cycle.
-    stmt = insert(session, table).values(
-        [
-            {
-                **{c.key: v for c, v in zip(key_columns, values, strict=True)},
-                "value": steps[key],
-                **latest,
-            }
-            for values, key in sorted(keys.items(), key=lambda item: item[0])
-        ]
-    )
+    rows = [
+        {
+            **{c.key: v for c, v in zip(key_columns, values, strict=True)},
+            "value": steps[key],
+            **latest,
+        }
+        for values, key in sorted(keys.items(), key=lambda item: item[0])
+    ]
+    # One row as keyword values: SQLAlchemy caches that statement's compiled form, never a
+    # multi-row VALUES one (compiled again at each call).
+    stmt = insert(session, table).values(rows[0] if len(rows) == 1 else rows)
     kept = {
         name: sa.case(
             (
@@ -75,8 +76,8 @@ async def advance_rows(
     upsert = stmt.on_conflict_do_update(
         index_elements=key_columns, set_={"value": table.c.value + stmt.excluded.value, **kept}
     ).returning(*table.c)
-    rows = (await session.execute(upsert)).all()
-    return {keys[tuple(row._mapping[c.key] for c in key_columns)]: row for row in rows}
+    found = (await session.execute(upsert)).all()
+    return {keys[tuple(row._mapping[c.key] for c in key_columns)]: row for row in found}
 
 
 async def advance(session: AsyncSession, table: sa.Table, steps: Mapping[K, int]) -> dict[K, int]:

@@ -263,7 +263,7 @@ async def start_runtime(
         engine=engine,
         sessions=sessions,
         uow_factory=uow_factory,
-        commands=CommandRunner(uow_factory),
+        commands=CommandRunner(uow_factory, grouped=engine.dialect.name == "postgresql"),
         broker=broker,
     )
     if settings.has_role("consumers") and definition.consumers is not None:

@@ -21,6 +21,7 @@ from coulisse.platform.clock import Clock, SystemClock
 from coulisse.platform.context import current_causation
 from coulisse.platform.domain import Aggregate
 from coulisse.platform.envelope import OutgoingEvent, build_envelope
+from coulisse.platform.sql import dialect_name
 from coulisse.platform.tables import outbox_table
 
 _propagator = TraceContextTextMapPropagator()
@@ -118,6 +119,14 @@ class UnitOfWork:
         self._captured.extend((event, stamped or origin) for event, stamped in self._loose_events)
         self._loose_events = []
 
+    def discard_uncaptured(self) -> None:
+        """Forgets the events recorded since the last capture: their command was rolled back to a
+        savepoint (group commit) and none of its effects will be committed."""
+        for aggregate in self._seen:
+            aggregate.pull_events()
+        self._seen = []
+        self._loose_events = []
+
     async def commit(self) -> None:
         self.capture_events()
         captured, self._captured = self._captured, []
@@ -156,7 +165,7 @@ class UnitOfWork:
                 }
             )
         await self.session.execute(sa.insert(outbox_table), rows)
-        if self.session.bind.dialect.name == "postgresql":
+        if dialect_name(self.session) == "postgresql":
             # Delivered at commit: wakes the relay at once instead of at its next poll.
             await self.session.execute(
                 sa.text("SELECT pg_notify(:channel, '')"), {"channel": outbox_channel(self.service)}

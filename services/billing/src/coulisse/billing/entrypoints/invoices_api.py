@@ -53,7 +53,9 @@ async def create_invoice(
         due_date=body.due_date,
         issue=body.issue,
     )
-    return await commands.create(handlers.create_invoice, command, render=InvoiceRead.of, key=key)
+    return await commands.create(
+        handlers.create_invoice, command, render=InvoiceRead.of, key=key, group="invoices"
+    )
 
 
 @router.get("", response_model=Page[InvoiceRead], summary="List invoices, newest first")
@@ -142,5 +144,5 @@ async def credit_invoice(
         issue_date=body.issue_date,
     )
     return await commands.create(
-        handlers.issue_credit_note, command, render=CreditNoteRead.of, key=key
+        handlers.issue_credit_note, command, render=CreditNoteRead.of, key=key, group="credit-notes"
     )

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from coulisse.platform.counters import next_value
 from coulisse.platform.crypto import DataKey, MasterKeyring, WrappedKey
 from coulisse.platform.repository import Repository
+from coulisse.platform.sql import dialect_name
 from coulisse.platform.tables import idempotency_table
 
 from ..domain.customers import Customer
@@ -131,7 +132,7 @@ class PersonalDataKeyRepository:
             .order_by(personal_data_keys.c.customer_id)
             .limit(limit)
         )
-        if self.session.bind.dialect.name == "postgresql":
+        if dialect_name(self.session) == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = (await self.session.execute(query)).mappings().all()
         for row in rows:
@@ -174,7 +175,7 @@ async def forget_stored_responses(session: AsyncSession, customer_id: UUID) -> N
     # PostgreSQL matches bytea with LIKE; SQLite's LIKE never matches a BLOB, its instr does.
     names_customer = (
         body.contains(needle)
-        if session.bind.dialect.name == "postgresql"
+        if dialect_name(session) == "postgresql"
         else sa.func.instr(body, needle) > 0
     )
     await session.execute(sa.delete(idempotency_table).where(names_customer))

@@ -122,9 +122,10 @@ class FactsStore:
             }
             for line, movement in enumerate(found)
         ]
-        stmt = insert(self.session, m).values(rows)
+        # Rows as parameters, not a multi-row VALUES: the statement's compiled form is cached.
         await self.session.execute(
-            stmt.on_conflict_do_nothing(index_elements=[m.c.event_id, m.c.line])
+            insert(self.session, m).on_conflict_do_nothing(index_elements=[m.c.event_id, m.c.line]),
+            rows,
         )
 
     async def entry(self, entry: Entry, *, event_id: UUID, posted_at: datetime, actor: str) -> None:

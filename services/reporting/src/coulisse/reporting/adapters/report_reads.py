@@ -214,7 +214,8 @@ class ReportReads:
             .where(t.c.customer_id == customer_id)
             .order_by(s.c.suspended_at, s.c.source_event_id)
         )
-        return (await self.session.execute(query)).all()
+        found: Sequence[Any] = (await self.session.execute(query)).all()
+        return found
 
     def _reversal(self) -> sa.ColumnElement[bool]:
         """A manual entry whose lines mirror an entry posted before it."""
