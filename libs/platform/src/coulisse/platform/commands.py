@@ -80,6 +80,18 @@ class CommandRunner(Generic[U]):
         self.uow_factory = uow_factory
         self.grouped = grouped
         self._groups: dict[str, GroupCommit[U]] = {}
+        self.on_group_commit: Callable[[str, int], None] | None = None
+        """Told each group's name and how many commands its transaction committed (metrics)."""
+
+    def _group(self, name: str) -> GroupCommit[U]:
+        if name not in self._groups:
+
+            def committed(commands: int) -> None:
+                if self.on_group_commit is not None:
+                    self.on_group_commit(name, commands)
+
+            self._groups[name] = GroupCommit(self.uow_factory, on_commit=committed)
+        return self._groups[name]
 
     async def run(self, handler: Callable[[C, U], Awaitable[R]], command: C) -> R:
         async for attempt in retry_conflicts():
@@ -105,8 +117,7 @@ class CommandRunner(Generic[U]):
         `group`: commands that serialize on one row (a series' counter) and may share a
         transaction; one that cannot runs alone below."""
         if group is not None and self.grouped:
-            groups = self._groups.setdefault(group, GroupCommit(self.uow_factory))
-            answer = await groups.run(
+            answer = await self._group(group).run(
                 lambda uow: self._create_in(uow, handler, command, render, key, status_code)
             )
             if answer is not None:

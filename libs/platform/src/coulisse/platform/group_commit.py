@@ -8,8 +8,8 @@ it as the counter wait).
 
 Here the commands of one group (an HTTP route, say) that arrive while a transaction is being
 written wait for the next one, and each runs in a savepoint of it, in its own request's context
-(its trace, its actor): a command refused by a domain rule rolls back to its savepoint and leaves
-the others in. The transaction commits once for all of them, so the row is locked and the log
+(its trace, its actor), and writes its events' outbox rows there: a command refused by a domain
+rule rolls back to its savepoint and leaves the others in. The transaction commits once for all of them, so the row is locked and the log
 flushed once per group.
 
 Anything else that goes wrong (an integrity error, a lost connection, a failed commit) sends the
@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from opentelemetry import trace
+from opentelemetry.trace import Link, SpanContext
 
 from coulisse.platform.domain import DomainError
 from coulisse.platform.errors import ProblemError
@@ -59,9 +60,17 @@ class GroupCommit(Generic[U]):
     """One writer task per group: it takes the commands waiting, runs them in one transaction,
     commits, answers them, and goes on while commands are waiting."""
 
-    def __init__(self, uow_factory: Callable[[], U], *, max_group: int = MAX_GROUP) -> None:
+    def __init__(
+        self,
+        uow_factory: Callable[[], U],
+        *,
+        max_group: int = MAX_GROUP,
+        on_commit: Callable[[int], None] | None = None,
+    ) -> None:
+        """`on_commit` is told how many commands each committed transaction held."""
         self._uow_factory = uow_factory
         self._max_group = max_group
+        self._on_commit = on_commit
         self._waiting: list[_Command] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -71,7 +80,10 @@ class GroupCommit(Generic[U]):
         command = _Command(work, contextvars.copy_context())
         self._waiting.append(command)
         if self._writer is None or self._writer.done():
-            self._writer = asyncio.get_running_loop().create_task(self._write_groups())
+            # A context of its own: the writer serves every request, not the one that woke it.
+            self._writer = asyncio.get_running_loop().create_task(
+                self._write_groups(), context=contextvars.Context()
+            )
         result: R | None = await asyncio.shield(command.answer)
         return result
 
@@ -85,7 +97,9 @@ class GroupCommit(Generic[U]):
         done: list[tuple[_Command, Any]] = []
         alone: list[_Command] = []
         try:
-            with _tracer.start_as_current_span("group commit") as span:
+            # Its own trace, linked to each command's request: the transaction is theirs.
+            links = [Link(command.context.run(_current_span_context)) for command in group]
+            with _tracer.start_as_current_span("group commit", links=links) as span:
                 span.set_attribute("coulisse.group.commands", len(group))
                 uow = self._uow_factory()
                 async with uow:
@@ -106,6 +120,8 @@ class GroupCommit(Generic[U]):
         except Exception:  # the transaction is lost: every command in it runs alone
             alone.extend(command for command, _ in done)
             done = []
+        if done and self._on_commit is not None:
+            self._on_commit(len(done))
         for command, result in done:
             _answer(command, result=result)
         for command in alone:
@@ -125,14 +141,18 @@ async def _attempt(command: _Command, uow: UnitOfWork) -> _Done | _Alone | BaseE
     try:
         async with uow.session.begin_nested():
             result = await command.work(uow)
+            await uow.write_events()
     except REFUSALS as refusal:
-        uow.discard_uncaptured()
+        uow.discard_unwritten()
         return refusal
     except Exception:  # rolled back to the savepoint: retried alone, where it gets its answer
-        uow.discard_uncaptured()
+        uow.discard_unwritten()
         return _Alone()
-    uow.capture_events()
     return _Done(result)
+
+
+def _current_span_context() -> SpanContext:
+    return trace.get_current_span().get_span_context()
 
 
 def _answer(command: _Command, *, result: Any = None, error: BaseException | None = None) -> None:

@@ -57,6 +57,7 @@ UNMATCHED = "unmatched"
 """The route label of a request no route matched (a 404): paths themselves are unbounded."""
 SCRAPE_BUDGET_SECONDS = 3.0
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+GROUP_BUCKETS = (1, 2, 4, 8, 16, 32, 64)
 
 
 class ServiceMetrics:
@@ -78,6 +79,17 @@ class ServiceMetrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
+
+        self.group_commits = Histogram(
+            "coulisse_group_commit_commands",
+            "Commands committed in one transaction by a group commit, by group.",
+            ["group"],
+            buckets=GROUP_BUCKETS,
+            registry=self.registry,
+        )
+
+    def observe_group_commit(self, group: str, commands: int) -> None:
+        self.group_commits.labels(group).observe(commands)
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         labels = (method, route, str(status))

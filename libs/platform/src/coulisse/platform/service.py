@@ -167,6 +167,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = await start_runtime(definition, service_settings, service_clock)
+        runtime.commands.on_group_commit = app.state.metrics.observe_group_commit
         app.state.runtime = runtime
         app.state.readiness_checks = readiness_checks(runtime)
         try:
@@ -247,7 +248,9 @@ async def start_runtime(
     definition: ServiceDefinition[S, U], settings: S, clock: Clock
 ) -> Runtime[S, U]:
     engine = db.create_engine(settings.effective_database_url)
-    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine)
+    # The instrumentation declares SQLAlchemy < 2.1 as the range it was released against; its
+    # engine events are the same in 2.1, and tests/e2e/test_observability.py checks the spans.
+    SQLAlchemyInstrumentor().instrument(engine=engine.sync_engine, skip_dep_check=True)
     sessions = db.session_factory(engine)
     uow_factory = definition.unit_of_work(Wiring(sessions, settings, clock))
     broker = KafkaBroker(

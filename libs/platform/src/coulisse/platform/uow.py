@@ -119,19 +119,25 @@ class UnitOfWork:
         self._captured.extend((event, stamped or origin) for event, stamped in self._loose_events)
         self._loose_events = []
 
-    def discard_uncaptured(self) -> None:
-        """Forgets the events recorded since the last capture: their command was rolled back to a
-        savepoint (group commit) and none of its effects will be committed."""
+    def discard_unwritten(self) -> None:
+        """Forgets the events not yet in the outbox: their command was rolled back to a savepoint
+        (group commit), and none of its effects will be committed."""
         for aggregate in self._seen:
             aggregate.pull_events()
         self._seen = []
         self._loose_events = []
+        self._captured = []
 
-    async def commit(self) -> None:
+    async def write_events(self) -> None:
+        """Writes the outbox rows of the events recorded so far, now rather than at commit: a
+        command of a group commit writes its own, in its savepoint and its request's trace."""
         self.capture_events()
         captured, self._captured = self._captured, []
         if captured:
             await self._write_outbox(captured)
+
+    async def commit(self) -> None:
+        await self.write_events()
         await self.session.commit()
 
     async def rollback(self) -> None:
