@@ -9,8 +9,9 @@ it as the counter wait).
 Here the commands of one group (an HTTP route, say) that arrive while a transaction is being
 written wait for the next one, and each runs in a savepoint of it, in its own request's context
 (its trace, its actor), and writes its events' outbox rows there: a command refused by a domain
-rule rolls back to its savepoint and leaves the others in. The transaction commits once for all of them, so the row is locked and the log
-flushed once per group.
+rule rolls back to its savepoint and leaves the others in. The transaction commits once for all
+of them (with one `pg_notify` to the relay), so the row is locked and the log flushed once per
+group.
 
 Anything else that goes wrong (an integrity error, a lost connection, a failed commit) sends the
 commands it touched back to run alone, each in its own transaction with the usual retries: the

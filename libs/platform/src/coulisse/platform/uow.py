@@ -63,6 +63,7 @@ class UnitOfWork:
         self._seen: list[Aggregate] = []
         self._loose_events: list[tuple[EventPayload, EventOrigin | None]] = []
         self._captured: list[tuple[EventPayload, EventOrigin]] = []
+        self._outbox_written = False
         self.published: list[OutgoingEvent] = []
 
     @property
@@ -76,6 +77,7 @@ class UnitOfWork:
         self._seen = []
         self._loose_events = []
         self._captured = []
+        self._outbox_written = False
         self.published = []
         self._open_repositories(self._session)
         return self
@@ -138,7 +140,14 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self.write_events()
+        if self._outbox_written and dialect_name(self.session) == "postgresql":
+            # Delivered at commit, once per transaction however many commands wrote rows (a
+            # group commit's): wakes the relay at once instead of at its next poll.
+            await self.session.execute(
+                sa.text("SELECT pg_notify(:channel, '')"), {"channel": outbox_channel(self.service)}
+            )
         await self.session.commit()
+        self._outbox_written = False
 
     async def rollback(self) -> None:
         await self.session.rollback()
@@ -171,10 +180,6 @@ class UnitOfWork:
                 }
             )
         await self.session.execute(sa.insert(outbox_table), rows)
-        if dialect_name(self.session) == "postgresql":
-            # Delivered at commit: wakes the relay at once instead of at its next poll.
-            await self.session.execute(
-                sa.text("SELECT pg_notify(:channel, '')"), {"channel": outbox_channel(self.service)}
-            )
+        self._outbox_written = True
         span = trace.get_current_span()
         span.set_attribute("coulisse.events", len(rows))
